@@ -1,0 +1,544 @@
+"""The one walk over a module: imports, FastAPI objects, engines, and rule dispatch.
+
+:class:`Walker` visits every node once.  While it walks it keeps the stack of
+enclosing functions, resolves names through the imports seen so far and fills a
+:class:`ModuleFacts` that the rules read when the walk is over; rules that need a
+node in its context (e.g. "inside ``async def``") get it handed during the walk.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from . import knowledge
+from .imports import ImportTable, dotted
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+Scope = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, None]
+
+
+@dataclass(eq=False)
+class AppInfo:
+    """A ``FastAPI(...)`` or ``APIRouter(...)`` creation and what it was given."""
+
+    call: ast.Call
+    is_router: bool
+    scope: Scope
+    name: str | None
+    lifespan: ast.expr | None = None
+    #: the ``lifespan=`` argument is unknowable (``**kwargs``)
+    opaque: bool = False
+
+    @property
+    def has_lifespan(self) -> bool:
+        return self.lifespan is not None
+
+
+@dataclass(eq=False)
+class EventRegistration:
+    """One start-up/shut-down handler registration in any of its forms."""
+
+    node: ast.AST
+    form: str  # "on_event", "add_event_handler" or "constructor"
+    event: str
+    target: AppInfo | None
+    handler: ast.expr | Function | None
+    scope: Scope
+
+
+@dataclass(eq=False)
+class EngineInfo:
+    """An engine factory call, where it is, and the name it is bound to."""
+
+    call: ast.Call
+    facts: knowledge.EngineCall
+    kind: knowledge.EngineKind
+    scope: Scope
+    #: innermost enclosing function definition (lambdas skipped), None at module level
+    function: Function | None
+    name: str | None
+    returned: bool = False
+
+
+@dataclass(eq=False)
+class ImportedName:
+    """A name imported from another module, with how this module uses it."""
+
+    node: ast.ImportFrom
+    local: str
+    qualname: str
+    engine_uses: int = 0
+
+
+@dataclass
+class ModuleFacts:
+    """Everything the rules need to know about one module, filled by one walk."""
+
+    imports: ImportTable = field(default_factory=ImportTable)
+    apps: list[AppInfo] = field(default_factory=list)
+    events: list[EventRegistration] = field(default_factory=list)
+    engines: list[EngineInfo] = field(default_factory=list)
+    functions: dict[str, list[Function]] = field(default_factory=dict)
+    path_operations: set[Function] = field(default_factory=set)
+    dependency_names: set[str] = field(default_factory=set)
+    lifespan_names: set[str] = field(default_factory=set)
+    #: dotted receivers of ``x.dispose()`` calls, and their last component
+    disposed: set[str] = field(default_factory=set)
+    imported: dict[str, ImportedName] = field(default_factory=dict)
+    #: module-level names bound exactly once, to a string literal
+    string_constants: dict[str, str] = field(default_factory=dict)
+    rebound: set[str] = field(default_factory=set)
+    #: functions that contain a ``yield``, with the line of their first one
+    first_yield: dict[Function, int] = field(default_factory=dict)
+
+    @property
+    def is_fastapi_module(self) -> bool:
+        return self.imports.imports_any(knowledge.FRAMEWORK_MODULES)
+
+    def named_functions(self, names: Iterable[str]) -> Iterator[Function]:
+        for name in names:
+            yield from self.functions.get(name, ())
+
+    def lifespans(self) -> list[Function]:
+        return list(self.named_functions(self.lifespan_names))
+
+    def dependencies(self) -> list[Function]:
+        return list(self.named_functions(self.dependency_names))
+
+    def holds_lifecycle(self) -> bool:
+        """The module creates an app or defines its lifespan or shut-down handlers."""
+        return (
+            any(not app.is_router for app in self.apps)
+            or bool(self.lifespans())
+            or any(reg.event == "shutdown" for reg in self.events)
+        )
+
+    def is_disposed(self, name: str | None) -> bool:
+        if name is None:
+            return False
+        return name in self.disposed or name.rsplit(".", 1)[-1] in self.disposed
+
+
+NodeHook = Callable[[ast.AST, "Walker"], None]
+
+
+class Walker:
+    """Walks a tree once, collecting :class:`ModuleFacts` and calling rule hooks."""
+
+    def __init__(self, hooks: dict[type, list[NodeHook]]) -> None:
+        self.facts = ModuleFacts()
+        self.hooks = hooks
+        #: enclosing functions and lambdas, innermost last
+        self.scopes: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda] = []
+        #: (scope, dotted name) -> the app or router bound there
+        self._apps: dict[tuple[Scope, str], AppInfo] = {}
+        self._parameters: list[set[str]] = []
+        self._app_classes: set[str] = set()
+        self._router_classes: set[str] = set()
+        #: calls already classified (an assignment classifies its value before the walk
+        #: reaches the call itself)
+        self._known_calls: dict[ast.Call, AppInfo | EngineInfo | None] = {}
+        #: ``x.on_event(...)`` calls -> the handler they decorate or are applied to
+        self._handlers: dict[ast.Call, ast.expr | Function] = {}
+
+    # --- context queries used by rules -------------------------------------
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1] if self.scopes else None
+
+    @property
+    def function(self) -> Function | None:
+        """The innermost enclosing ``def``/``async def`` (a lambda in between counts)."""
+        if self.scopes and not isinstance(self.scopes[-1], ast.Lambda):
+            return self.scopes[-1]  # type: ignore[return-value]
+        return None
+
+    def qualify(self, node: ast.expr) -> str | None:
+        return self.facts.imports.qualify(node)
+
+    def is_parameter(self, name: str) -> bool:
+        return any(name in params for params in self._parameters)
+
+    # --- the walk -------------------------------------------------------------
+
+    def walk(self, tree: ast.AST) -> ModuleFacts:
+        self._visit(tree)
+        return self.facts
+
+    def _visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        collect = _COLLECTORS.get(kind)
+        if collect is not None:
+            collect(self, node)
+        for hook in self.hooks.get(kind, ()):
+            hook(node, self)
+        if kind in _SCOPES:
+            self._visit_scope(node)  # type: ignore[arg-type]
+            return
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self._visit(item)
+            elif isinstance(value, ast.AST):
+                self._visit(value)
+
+    def _visit_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        # Decorators, defaults and annotations run in the enclosing scope.
+        if not isinstance(node, ast.Lambda):
+            for item in node.decorator_list:
+                self._visit(item)
+            if node.returns is not None:
+                self._visit(node.returns)
+        self._visit(node.args)
+        self.scopes.append(node)
+        self._parameters.append(_parameter_names(node.args))
+        body = node.body if isinstance(node.body, list) else [node.body]
+        for statement in body:
+            self._visit(statement)
+        self._parameters.pop()
+        self.scopes.pop()
+
+    # --- collectors: fill ModuleFacts ------------------------------------------
+
+    def _import(self, node: ast.Import) -> None:
+        self.facts.imports.add_import(node)
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        self.facts.imports.add_import_from(node)
+        if node.level == 0 and node.module and node.module.split(".")[0] in _LIBRARY_TOPS:
+            return
+        prefix = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name != "*":
+                local = alias.asname or alias.name
+                self.facts.imported[local] = ImportedName(node, local, f"{prefix}.{alias.name}")
+
+    def _function_def(self, node: Function) -> None:
+        self.facts.functions.setdefault(node.name, []).append(node)
+        if not self.scopes:
+            self.facts.imports.shadow(node.name)
+            self.facts.rebound.add(node.name)
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
+                self._decorator_call(decorator, decorator.func, node)
+
+    def _decorator_call(self, call: ast.Call, func: ast.Attribute, node: Function) -> None:
+        if func.attr == "on_event":
+            self._handlers[call] = node
+        elif func.attr in knowledge.PATH_OPERATION_METHODS and self._is_route_target(
+            func.value, call
+        ):
+            self.facts.path_operations.add(node)
+
+    def _class_def(self, node: ast.ClassDef) -> None:
+        if not self.scopes:
+            self.facts.imports.shadow(node.name)
+            self.facts.rebound.add(node.name)
+        for base in node.bases:
+            qualname = self.qualify(base)
+            if knowledge.is_app_factory(qualname) or base_name(base) in self._app_classes:
+                self._app_classes.add(node.name)
+            elif knowledge.is_router_factory(qualname) or base_name(base) in self._router_classes:
+                self._router_classes.add(node.name)
+
+    def _assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        if not self.scopes:
+            self._module_binding(targets, value)
+        if not isinstance(value, ast.Call):
+            return
+        names = [dotted(target) for target in targets]
+        name = next((n for n in names if n is not None), None)
+        if name is None:
+            return
+        app = self._app_for_call(value)
+        if app is not None:
+            app.name = name
+            self._apps[(self.scope, name)] = app
+        engine = self._engine_for_call(value)
+        if engine is not None:
+            engine.name = name
+
+    def _module_binding(self, targets: list[ast.expr], value: ast.expr | None) -> None:
+        literal = None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            literal = value.value
+        for target in targets:
+            self._bind_module_target(target, literal)
+
+    def _bind_module_target(self, target: ast.expr, literal: str | None) -> None:
+        """Track module-level names bound exactly once to a string literal."""
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._bind_module_target(element, None)
+            return
+        if isinstance(target, ast.Starred):
+            self._bind_module_target(target.value, None)
+            return
+        if not isinstance(target, ast.Name):
+            return
+        name = target.id
+        self.facts.imports.shadow(name)
+        if literal is None or name in self.facts.rebound:
+            self.facts.string_constants.pop(name, None)
+        else:
+            self.facts.string_constants[name] = literal
+        self.facts.rebound.add(name)
+
+    def _aug_assign(self, node: ast.AugAssign) -> None:
+        if not self.scopes:
+            self._bind_module_target(node.target, None)
+
+    def _return(self, node: ast.Return) -> None:
+        if isinstance(node.value, ast.Call):
+            engine = self._engine_for_call(node.value)
+            if engine is not None:
+                engine.returned = True
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        function = self.function
+        if function is not None and function not in self.facts.first_yield:
+            self.facts.first_yield[function] = node.lineno
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Call) and node.args:
+            # ``app.on_event("startup")(handler)``: the decorator applied by hand
+            self._handlers[func] = node.args[0]
+        qualname = self.qualify(func)
+        if self._app_for_call(node, qualname) is not None:
+            return
+        if self._engine_for_call(node, qualname) is not None:
+            return
+        if knowledge.is_dependency_marker(qualname):
+            dependency = node.args[0] if node.args else _keyword(node, "dependency")
+            if isinstance(dependency, ast.Name):
+                self.facts.dependency_names.add(dependency.id)
+            return
+        if not isinstance(func, ast.Attribute):
+            return
+        if func.attr == "dispose":
+            receiver = dotted(func.value)
+            if receiver is not None:
+                self.facts.disposed.add(receiver)
+                self.facts.disposed.add(receiver.rsplit(".", 1)[-1])
+        elif func.attr == "on_event" and self._is_event_target(func.value):
+            self._register(node, "on_event", func.value, self._handlers.get(node))
+        elif func.attr == "add_event_handler" and self._is_event_target(func.value):
+            handler = node.args[1] if len(node.args) > 1 else _keyword(node, "func")
+            self._register(node, "add_event_handler", func.value, handler)
+        self._count_engine_uses(node, func)
+
+    def _register(
+        self, call: ast.Call, form: str, receiver: ast.expr, handler: ast.expr | Function | None
+    ) -> None:
+        event = _event_argument(call, "event_type")
+        if event is not None:
+            target = self.resolve_app(receiver)
+            self.facts.events.append(
+                EventRegistration(call, form, event, target, handler, self.scope)
+            )
+
+    # --- FastAPI objects --------------------------------------------------------
+
+    def _app_for_call(self, call: ast.Call, qualname: str | None = None) -> AppInfo | None:
+        """The AppInfo of an app/router creation, recorded on first sight."""
+        if call in self._known_calls:
+            known = self._known_calls[call]
+            return known if isinstance(known, AppInfo) else None
+        qualname = qualname or self.qualify(call.func)
+        callee = base_name(call.func)
+        is_app = knowledge.is_app_factory(qualname) or callee in self._app_classes
+        is_router = knowledge.is_router_factory(qualname) or callee in self._router_classes
+        if not (is_app or is_router):
+            return None
+        app = AppInfo(call, is_router=not is_app, scope=self.scope, name=None)
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                app.opaque = True
+            elif keyword.arg == "lifespan" and self._is_lifespan_value(keyword.value):
+                app.lifespan = keyword.value
+                if isinstance(keyword.value, ast.Name):
+                    self.facts.lifespan_names.add(keyword.value.id)
+            elif keyword.arg in knowledge.EVENT_KWARGS and not _is_none(keyword.value):
+                event = knowledge.EVENT_KWARGS[keyword.arg]
+                self.facts.events.append(
+                    EventRegistration(keyword, "constructor", event, app, keyword.value, self.scope)
+                )
+        self.facts.apps.append(app)
+        self._known_calls[call] = app
+        return app
+
+    def _is_lifespan_value(self, value: ast.expr) -> bool:
+        """``lifespan=None`` or an optional parameter passed through is no lifespan we know."""
+        if _is_none(value):
+            return False
+        return not (isinstance(value, ast.Name) and self.is_parameter(value.id))
+
+    def resolve_app(self, node: ast.expr) -> AppInfo | None:
+        """The app or router an expression names (``app``, ``app.router``, ``self.app``)."""
+        name = dotted(node)
+        if name is None:
+            return None
+        if name.endswith(".router"):
+            owner = self.resolve_app_name(name[: -len(".router")])
+            if owner is not None and not owner.is_router:
+                return owner
+        return self.resolve_app_name(name)
+
+    def resolve_app_name(self, name: str) -> AppInfo | None:
+        for scope in [*reversed(self.scopes), None]:
+            found = self._apps.get((scope, name))
+            if found is not None:
+                return found
+        return None
+
+    def _is_event_target(self, node: ast.expr) -> bool:
+        """An app, router or ``app.router``; an unknown receiver only in a FastAPI module."""
+        if self.resolve_app(node) is not None:
+            return True
+        return self._unknown_receiver(node)
+
+    def _is_route_target(self, node: ast.expr, call: ast.Call) -> bool:
+        if self.resolve_app(node) is not None:
+            return True
+        path = call.args[0] if call.args else _keyword(call, "path")
+        is_path = isinstance(path, ast.Constant) and isinstance(path.value, str)
+        return is_path and self._unknown_receiver(node)
+
+    def _unknown_receiver(self, node: ast.expr) -> bool:
+        """A receiver bound by an import, a parameter or ``self.x`` in a FastAPI module."""
+        if not self.facts.is_fastapi_module:
+            return False
+        name = dotted(node)
+        if name is None:
+            return False
+        head = name.split(".", 1)[0]
+        if head in self.facts.imported or self.is_parameter(head):
+            return True
+        return head == "self" or name in ("app", "router", "app.router")
+
+    # --- engines ----------------------------------------------------------------
+
+    def _engine_for_call(self, call: ast.Call, qualname: str | None = None) -> EngineInfo | None:
+        if call in self._known_calls:
+            known = self._known_calls[call]
+            return known if isinstance(known, EngineInfo) else None
+        kind = knowledge.engine_kind(qualname or self.qualify(call.func))
+        if kind is None:
+            return None
+        engine = EngineInfo(
+            call, self._engine_facts(call, qualname or self.qualify(call.func) or ""),
+            kind, self.scope, self._innermost_def(), name=None,
+        )
+        self.facts.engines.append(engine)
+        self._known_calls[call] = engine
+        return engine
+
+    def _innermost_def(self) -> Function | None:
+        for scope in reversed(self.scopes):
+            if not isinstance(scope, ast.Lambda):
+                return scope
+        return None
+
+    def _engine_facts(self, call: ast.Call, factory: str) -> knowledge.EngineCall:
+        url_node = call.args[0] if call.args else _keyword(call, "url")
+        poolclass_node = _keyword(call, "poolclass")
+        poolclass = None
+        if poolclass_node is not None:
+            poolclass = self.qualify(poolclass_node) or ""
+        return knowledge.EngineCall(
+            factory=factory,
+            url=self._literal_string(url_node),
+            keywords=frozenset(k.arg for k in call.keywords if k.arg is not None),
+            has_double_star=any(k.arg is None for k in call.keywords),
+            poolclass=poolclass,
+        )
+
+    def _literal_string(self, node: ast.expr | None) -> str | None:
+        """A string literal, or a module-level name bound once to one."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and not self.is_parameter(node.id):
+            return self.facts.string_constants.get(node.id)
+        return None
+
+    def _count_engine_uses(self, call: ast.Call, func: ast.Attribute) -> None:
+        """Imported names used the way engines are used: ``engine.begin()``, ``bind=engine``."""
+        imported = self.facts.imported
+        if not imported:
+            return
+        candidates: list[ast.expr] = [k.value for k in call.keywords if k.arg == "bind"]
+        if func.attr in _ENGINE_METHODS:
+            candidates.append(func.value)
+        if func.attr in _ENGINE_CONSUMERS and call.args:
+            candidates.append(call.args[0])
+        for node in candidates:
+            if isinstance(node, ast.Name) and node.id in imported:
+                imported[node.id].engine_uses += 1
+
+
+_LIBRARY_TOPS = frozenset({"fastapi", "starlette", "sqlalchemy", "sqlmodel", "pydantic"})
+_ENGINE_METHODS = frozenset({"begin", "connect", "dispose", "raw_connection", "sync_engine"})
+_ENGINE_CONSUMERS = frozenset(
+    {"sessionmaker", "async_sessionmaker", "Session", "AsyncSession", "create_all", "drop_all"}
+)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+_COLLECTORS: dict[type, Callable[[Walker, Any], None]] = {
+    ast.Import: Walker._import,
+    ast.ImportFrom: Walker._import_from,
+    ast.FunctionDef: Walker._function_def,
+    ast.AsyncFunctionDef: Walker._function_def,
+    ast.ClassDef: Walker._class_def,
+    ast.Assign: Walker._assign,
+    ast.AnnAssign: Walker._assign,
+    ast.AugAssign: Walker._aug_assign,
+    ast.Return: Walker._return,
+    ast.Yield: Walker._yield,
+    ast.YieldFrom: Walker._yield,
+    ast.Call: Walker._call,
+}
+
+
+def base_name(node: ast.expr) -> str | None:
+    """The last component of a Name/Attribute chain."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _event_argument(call: ast.Call, keyword: str) -> str | None:
+    node = call.args[0] if call.args else _keyword(call, keyword)
+    if isinstance(node, ast.Constant) and node.value in knowledge.EVENT_TYPES:
+        return node.value  # type: ignore[return-value]
+    return None
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _parameter_names(args: ast.arguments) -> set[str]:
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    if args.vararg:
+        names.add(args.vararg.arg)
+    if args.kwarg:
+        names.add(args.kwarg.arg)
+    return names

@@ -1,0 +1,44 @@
+"""The flake8 entry point: one walk of the tree flake8 already parsed, then every rule."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from . import __version__
+from .analysis import NodeHook, Walker
+from .rule import Rule
+from .rules import ALL_RULES
+
+
+def _hooks(rules: list[Rule]) -> dict[type, list[NodeHook]]:
+    hooks: dict[type, list[NodeHook]] = {}
+    for rule in rules:
+        for node_type in rule.visits:
+            hooks.setdefault(node_type, []).append(rule.visit)
+    return hooks
+
+
+class Plugin:
+    """flake8 calls ``run()`` once per file with the tree it parsed."""
+
+    name = "flake8-fastapi-prod"
+    version = __version__
+    off_by_default: ClassVar[list[str]] = [r.code for r in ALL_RULES if r.default_off]
+
+    def __init__(self, tree: ast.AST, filename: str = "<unknown>") -> None:
+        self.tree = tree
+        self.filename = filename
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        if cls.off_by_default:
+            manager.extend_default_ignore(cls.off_by_default)
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        rules = [rule_class(self.filename) for rule_class in ALL_RULES]
+        facts = Walker(_hooks(rules)).walk(self.tree)
+        for rule in rules:
+            for finding in rule.results(facts):
+                yield finding.line, finding.col, finding.message, type(self)

@@ -1,0 +1,76 @@
+"""The shape of a rule: its metadata, its examples and its detection, in one class.
+
+Like Fixit's rules, each rule carries the examples it must flag and the
+look-alikes it must not; the test suite runs every rule over its own examples and
+``docs/rules.md`` is generated from the same attributes, so the text exists once.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
+
+if TYPE_CHECKING:
+    from .analysis import ModuleFacts, Walker
+
+
+class Finding(NamedTuple):
+    """One error: where, and the arguments of the rule's message template."""
+
+    line: int
+    col: int
+    code: str
+    message: str
+
+
+class Rule:
+    """Base class: subclasses set the metadata and implement hooks and/or ``finish``."""
+
+    code: ClassVar[str]
+    #: one line, ``str.format`` template, says what to do instead
+    message: ClassVar[str]
+    #: what the rule finds, in a sentence or two (ruff's "What it does")
+    summary: ClassVar[str]
+    #: why it fails in production (ruff's "Why is this bad")
+    rationale: ClassVar[str]
+    #: the fixed code (ruff's "Use instead")
+    use_instead: ClassVar[str]
+    #: sources that must produce this code, each at least once
+    flags: ClassVar[tuple[str, ...]]
+    #: look-alikes that must not produce it
+    passes: ClassVar[tuple[str, ...]]
+    #: the codemod that removes it (``python -m codemods.<name>``), if any
+    codemod: ClassVar[str | None] = None
+    #: how safe the codemod's fix is (ruff's "Fix safety")
+    fix_safety: ClassVar[str] = ""
+    #: what the rule deliberately does not see
+    limitations: ClassVar[str] = ""
+    #: opinionated rules are off until selected
+    default_off: ClassVar[bool] = False
+    #: node types whose visit calls ``visit`` during the walk
+    visits: ClassVar[tuple[type[ast.AST], ...]] = ()
+
+    def __init__(self, filename: str = "<unknown>") -> None:
+        self.filename = filename
+        self.findings: list[Finding] = []
+
+    def report(self, node: ast.AST, **fields: object) -> None:
+        self.findings.append(
+            Finding(
+                getattr(node, "lineno", 1),
+                getattr(node, "col_offset", 0),
+                self.code,
+                f"{self.code} {self.message.format(**fields)}",
+            )
+        )
+
+    def visit(self, node: ast.AST, walker: Walker) -> None:
+        """Called for each node of a type in ``visits``, in the walk's context."""
+
+    def finish(self, facts: ModuleFacts) -> None:
+        """Called once the walk is over and every fact of the module is known."""
+
+    def results(self, facts: ModuleFacts) -> Iterator[Finding]:
+        self.finish(facts)
+        yield from self.findings

@@ -1,0 +1,11 @@
+"""The rule registry: every rule class, in code order, defined once."""
+
+from __future__ import annotations
+
+from ..rule import Rule
+from . import engines, lifecycle
+
+ALL_RULES: tuple[type[Rule], ...] = tuple(
+    sorted((*lifecycle.RULES, *engines.RULES), key=lambda rule: rule.code)
+)
+BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
