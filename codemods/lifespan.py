@@ -1,0 +1,232 @@
+"""``python -m codemods.lifespan``: on_event handlers -> lifespan, engine dispose and pool settings.
+
+Removes the findings FPR101–FPR103 and FPR105–FPR108 report: start-up/shut-down handlers
+(``@app.on_event``, ``add_event_handler``, ``on_startup=``/``on_shutdown=``) move into one
+``@asynccontextmanager`` lifespan per app or router, called in FastAPI's own order;
+engines get ``dispose()`` at the end of the shut-down part and the pool parameters the
+lint rules ask for.  Anything it cannot convert with certainty is left untouched and
+reported (``refused:``), never half-converted.
+
+Composition with an existing ``lifespan=`` (FPR103): the existing lifespan stays the
+outer context.  Its start-up runs first, then the handlers FastAPI used to ignore; at
+shut-down those handlers run first, then the existing lifespan's own shut-down, and
+disposes last.  Resources the existing lifespan sets up are therefore available to the
+handlers, the same nesting FastAPI uses for an app lifespan around a router lifespan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from flake8_fastapi_prod import knowledge
+
+from .lifespan_engines import DisposePlanner, plan_pools
+from .lifespan_facts import ModuleFacts, Target, collect
+from .lifespan_plan import ImportRefs, Planner, handler_names
+from .lifespan_rewrite import Edits, Namer, Note, Options, Report, Rewriter
+from .runner import Note as RunnerNote
+from .runner import Outcome, main
+
+_FRAMEWORK_IMPORT = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:fastapi|starlette|sqlalchemy|sqlmodel)\b", re.MULTILINE
+)
+_TRIGGER = re.compile(
+    r"on_event|on_startup|on_shutdown|add_event_handler|lifespan|engine|dispose", re.IGNORECASE
+)
+_EVENT_WORDS = frozenset({"on_event", "add_event_handler", "on_startup", "on_shutdown"})
+_FACTORY_WORDS = frozenset(name.rsplit(".", 1)[1] for name in knowledge.ENGINE_FACTORIES)
+_APP_WORDS = frozenset({"FastAPI", "APIRouter"})
+
+
+def might_change(source: str) -> bool:
+    """Cheap prefilter: framework imports next to event, lifespan or engine words.
+
+    Two regular expressions reject almost every file; the survivors are confirmed with
+    ``ast`` (C speed), so only files that can need a change reach the libcst parse.
+    """
+    if not _FRAMEWORK_IMPORT.search(source) or not _TRIGGER.search(source):
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return True  # newer syntax than this Python: let libcst decide
+    return _needs_look(tree)
+
+
+def _needs_look(tree: ast.AST) -> bool:
+    """Whether the module imports a framework and uses it in a way the codemod rewrites."""
+    modules: set[str] = set()
+    words: set[str] = set()
+    project_imports = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            top = (node.module or "").split(".")[0]
+            if node.level == 0:
+                modules.add(top)
+            project_imports |= node.level > 0 or top not in _LIBRARIES
+            words.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Attribute):
+            words.add(node.attr)
+        elif isinstance(node, ast.Name):
+            words.add(node.id)
+        elif isinstance(node, ast.keyword) and node.arg:
+            words.add(node.arg)
+    web = bool(modules & {"fastapi", "starlette"})
+    if web and words & _EVENT_WORDS:
+        return True
+    if modules & {"sqlalchemy", "sqlmodel"} and words & _FACTORY_WORDS:
+        return True
+    return web and bool(words & _APP_WORDS) and (project_imports or "lifespan" in words)
+
+
+_LIBRARIES = frozenset({"fastapi", "starlette", "sqlalchemy", "sqlmodel", "pydantic"})
+
+
+class LifespanCodemod:
+    """The runner's view of this codemod (see ``codemods.runner.Codemod``)."""
+
+    name = "lifespan"
+    summary = "Move on_event handlers into a lifespan; dispose engines; set pool parameters"
+    fixes = ("FPR101", "FPR102", "FPR103", "FPR105", "FPR106", "FPR107", "FPR108")
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("lifespan")
+        group.add_argument(
+            "--keep-ignored-handlers", action="store_true",
+            help="leave apps that already have lifespan= (whose handlers never run) untouched "
+                 "and only report them",
+        )
+        group.add_argument("--pool-size", type=_non_negative, default=10, metavar="N",
+                           help="pool_size for engines without one (default: 10)")
+        group.add_argument("--max-overflow", type=_non_negative, default=20, metavar="N",
+                           help="max_overflow for engines without one (default: 20)")
+        group.add_argument("--pool-recycle", type=int, default=3600, metavar="SECONDS",
+                           help="pool_recycle for engines without one (default: 3600)")
+        group.add_argument("--no-pool-sizing", action="store_true",
+                           help="never add pool_size/max_overflow")
+        group.add_argument("--no-pool-recycle", action="store_true",
+                           help="never add pool_recycle")
+        group.add_argument("--no-pool-pre-ping", action="store_true",
+                           help="never add pool_pre_ping=True")
+        group.add_argument("--no-pool", action="store_true",
+                           help="add no pool parameter at all")
+        group.add_argument(
+            "--pool-size-on-dynamic-urls", action="store_true",
+            help="also size pools whose URL is not a literal (fails with TypeError if the URL "
+                 "turns out to be in-memory SQLite)",
+        )
+
+    def configure(self, args: argparse.Namespace) -> Options:
+        sizing = not (args.no_pool or args.no_pool_sizing)
+        return Options(
+            keep_ignored_handlers=args.keep_ignored_handlers,
+            pool_size=args.pool_size if sizing else None,
+            max_overflow=args.max_overflow if sizing else None,
+            pool_recycle=None if args.no_pool or args.no_pool_recycle else args.pool_recycle,
+            pool_pre_ping=not (args.no_pool or args.no_pool_pre_ping),
+            pool_size_on_dynamic_urls=args.pool_size_on_dynamic_urls,
+        )
+
+    def might_change(self, source: str) -> bool:
+        return might_change(source)
+
+    def transform(self, source: str, options: object) -> Outcome:
+        assert isinstance(options, Options)
+        code, report = rewrite(source, options)
+        return Outcome(
+            code,
+            notes=tuple(_runner_note(note) for note in sorted(report.notes, key=_order)),
+            refused=tuple(_runner_note(note) for note in sorted(report.refused, key=_order)),
+        )
+
+
+def rewrite(source: str, options: Options) -> tuple[str, Report]:
+    """The new source and what to tell the user; the very same string when nothing changes."""
+    module = cst.parse_module(source)
+    facts = collect(module)
+    report = Report()
+    namer = Namer(facts.names)
+    refs = ImportRefs(facts)
+    planner = Planner(facts, options, report, namer, refs)
+    edits = Edits()
+    for target in facts.targets:
+        if target.registrations:
+            planner.plan(target)
+    _report_strays(facts, report)
+    DisposePlanner(facts, planner, edits, report).run()
+    plan_pools(facts, options, edits, report)
+    for spec in planner.specs.values():
+        planner.finish(spec, edits)
+        report.notes.extend(_conversion_notes(facts, spec.target, spec.existing is not None))
+    if not edits:
+        return source, report
+    edits.remove_lines(facts.meta.parent)
+    new = module.visit(Rewriter(edits))
+    if refs.needed:
+        context = CodemodContext()
+        for module_name, obj in refs.needed:
+            AddImportsVisitor.add_needed_import(context, module_name, obj)
+        new = AddImportsVisitor(context).transform_module(new)
+    return new.code, report
+
+
+def _report_strays(facts: ModuleFacts, report: Report) -> None:
+    for stray in facts.strays:
+        report.refused.append(Note(
+            stray.line,
+            f"{stray.event} handler registered on `{stray.receiver}`, which this module does "
+            "not create: move it into that app's lifespan by hand (once that app gets a "
+            "lifespan, FastAPI stops running it)",
+            ("FPR101",),
+        ))
+
+
+def _conversion_notes(facts: ModuleFacts, target: Target, composed: bool) -> list[Note]:
+    """The run summary's lines about a converted target: changed behaviour is never silent."""
+    notes = []
+    if composed and target.registrations:
+        arg = target.lifespan_arg()
+        existing = facts.meta.code(arg.value) if arg is not None else "?"
+        notes.append(Note(
+            target.line,
+            f"behaviour change: {target.label} had lifespan={existing}, so FastAPI never ran "
+            f"its handlers {handler_names(facts.meta, target)}; they now run inside it "
+            "(after its start-up, before its shut-down)",
+        ))
+    if target.is_router and target.registrations:
+        notes.append(Note(
+            target.line,
+            f"{target.label}: its handlers now run once; FastAPI ran a router's handlers "
+            "twice when it was included (copied into the app, and again through the router's "
+            "nested lifespan), and now runs the router lifespan after the app's start-up",
+        ))
+    return notes
+
+
+def _order(note: Note) -> tuple[int, str]:
+    return (note.line or 0, note.text)
+
+
+def _runner_note(note: Note) -> RunnerNote:
+    return RunnerNote(note.line, note.render())
+
+
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {number}")
+    return number
+
+
+CODEMOD = LifespanCodemod()
+
+if __name__ == "__main__":
+    raise SystemExit(main("lifespan"))
