@@ -49,9 +49,9 @@ def plan_pools(facts: ModuleFacts, options: Options, edits: Edits, report: Repor
                            or options.pool_size_on_dynamic_urls):
             report.notes.append(Note(
                 engine.line,
-                f"{_label(engine.name)} left without {' and '.join(sizing)}: its "
-                "URL is not a literal and may be in-memory SQLite (in tests), where they raise "
-                "TypeError; pass --pool-size-on-dynamic-urls to add them",
+                f"{' and '.join(sizing)} left out for {_label(engine.name)}: its URL is not "
+                "a literal and may be in-memory SQLite (in tests), where they raise TypeError; "
+                "pass --pool-size-on-dynamic-urls to add them",
                 ("FPR106",),
             ))
             missing = tuple(p for p in missing if p not in sizing)
@@ -161,7 +161,40 @@ class DisposePlanner:
             return self._refuse(imported.line, local, "nothing here shows it is an engine")
         if not isinstance(self.meta.scope(imported.node), GlobalScope):
             return self._refuse(imported.line, local, "it is imported inside a function")
+        module = imported.qualname.rsplit(".", 1)[0]
+        closer = self._shutdown_handler_from(module)
+        if closer is not None:
+            return self._refuse(
+                imported.line, local,
+                f"the shut-down handler `{closer}` comes from `{module}` too and may dispose "
+                "it already (never a second dispose); check by hand",
+            )
         return Disposal(local, Kind.UNKNOWN, imported.line)
+
+    def _shutdown_handler_from(self, module: str) -> str | None:
+        """Shut-down code imported from ``module``: code we cannot see, which may dispose.
+
+        Looks at shut-down registrations and at what lifespans run after their ``yield``,
+        so the answer is the same before and after the conversion (idempotence).
+        """
+        shutdown_code: list[cst.CSTNode] = [
+            r.handler
+            for t in self.facts.targets for r in t.registrations
+            if r.event == "shutdown" and r.handler is not None
+        ]
+        for function in self.facts.lifespan_functions():
+            yields = [self.meta.line(y) for y in m.findall(function.body, m.Yield())]
+            if yields:
+                shutdown_code.extend(
+                    s for s in function.body.body if self.meta.line(s) > min(yields)
+                )
+        shutdown_code.extend(self._appended_to(shutdown_code))
+        for node in shutdown_code:
+            for name in m.findall(node, m.Name()):
+                imported = self.facts.imported.get(name.value)  # type: ignore[union-attr]
+                if imported is not None and imported.qualname.rsplit(".", 1)[0] == module:
+                    return imported.local
+        return None
 
     def _refuse(self, line: int, name: str | None, reason: str) -> None:
         self.report.refused.append(
@@ -169,6 +202,25 @@ class DisposePlanner:
         )
 
     # --- where to dispose -------------------------------------------------------------
+
+    def _appended_to(self, code: list[cst.CSTNode]) -> list[cst.CSTNode]:
+        """What ``handlers.append(h)`` puts into lists that the shut-down code loops over."""
+        lists = {
+            loop.iter.value
+            for node in code
+            for loop in m.findall(node, m.For(iter=m.Name()))
+            if isinstance(loop, cst.For) and isinstance(loop.iter, cst.Name)
+        }
+        appended = m.findall(
+            self.meta.module,
+            m.Call(
+                func=m.Attribute(
+                    value=m.Name(value=m.MatchIfTrue(lambda v: v in lists)),
+                    attr=m.Name("append"),
+                )
+            ),
+        )
+        return [arg.value for call in appended for arg in getattr(call, "args", ())]
 
     def _into_host(self, disposals: list[Disposal]) -> None:
         host, reason = self._host()

@@ -453,8 +453,9 @@ class FactCollector(cst.CSTVisitor):
                     (self.meta.line(element), "a starred element in the handler list")
                 )
                 continue
+            # the lint rules report the list, so notes about its handlers point there too
             target.registrations.append(
-                Registration(event, "constructor", self.meta.line(element), element.value)
+                Registration(event, "constructor", self.meta.line(value), element.value)
             )
 
     def _anchor(self, target: Target) -> None:
@@ -670,6 +671,8 @@ class FactCollector(cst.CSTVisitor):
         qualname = self.meta.qualname(func) or ""
         if qualname.startswith("builtins.") or qualname in INERT_CALLEES:
             return None
+        if not isinstance(self.meta.parent(call), cst.Expr):
+            return None  # called for its result, like ``create_start_app_handler(app)``
         if isinstance(func, cst.Name) and self._inert_local_function(func):
             return None
         return (

@@ -67,9 +67,9 @@ class Kind(enum.Enum):
 
 
 class Refuse(Exception):
-    """Leave the target untouched: raised wherever certainty ends."""
+    """Leave the target untouched: raised wherever certainty ends (``line`` None: the target's)."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int | None, reason: str) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
@@ -229,10 +229,7 @@ class Planner:
             spec = self._plan(target)
         except Refuse as refusal:
             self.refused.add(target)
-            self.report.refused.append(
-                Note(refusal.line, f"{target.label} left untouched: {refusal.reason}",
-                     lint_codes(target))
-            )
+            self.report.refused.extend(refusal_notes(self.meta, target, refusal))
             return None
         self.specs[target] = spec
         return spec
@@ -494,7 +491,7 @@ class Planner:
             return [(0, call)]
         isawaitable = self.refs.isawaitable()
         if isawaitable is None:
-            raise Refuse(0, "`inspect` is bound to something else here")
+            raise Refuse(None, "`inspect` is bound to something else here")
         result = self._result_name()
         return [(0, f"if {isawaitable}({result} := {call}):"), (1, f"await {result}")]
 
@@ -667,25 +664,29 @@ def _append(statement: cst.BaseSmallStatement, handlers: str, form: str) -> cst.
 
 def handler_names(meta: Meta, target: Target) -> str:
     """The handlers of a target as notes name them."""
-    names = []
-    for registration in target.registrations:
-        if registration.function is not None:
-            names.append(registration.function.name.value)
-        elif registration.handler is not None:
-            names.append(meta.code(registration.handler).strip())
-    return ", ".join(f"`{name}`" for name in names)
+    return ", ".join(_handler_label(meta, r) for r in target.registrations)
 
 
-def lint_codes(target: Target) -> tuple[str, ...]:
-    """The findings an untouched target keeps (FPR101-FPR103)."""
-    forms = {r.form for r in target.registrations}
-    codes = []
-    if forms - {"constructor"}:
-        codes.append("FPR101")
-    if "constructor" in forms:
-        codes.append("FPR102")
+def refusal_notes(meta: Meta, target: Target, refusal: Refuse) -> list[Note]:
+    """The reason once, then every registration that stays, at the line the lint reports."""
+    line = target.line if refusal.line is None else refusal.line
+    notes = [Note(line, f"{target.label} left untouched: {refusal.reason}")]
     lifespan = target.lifespan_arg()
-    has_lifespan = lifespan is not None and not m.matches(lifespan.value, m.Name("None"))
-    if target.registrations and has_lifespan:
-        codes.append("FPR103")
-    return tuple(codes)
+    ignored = lifespan is not None and not m.matches(lifespan.value, m.Name("None"))
+    for registration in target.registrations:
+        codes = ("FPR102",) if registration.form == "constructor" else ("FPR101",)
+        codes += ("FPR103",) if ignored else ()
+        name = _handler_label(meta, registration)
+        text = f"{registration.event} handler {name} stays registered"
+        if registration.line != line:
+            text += f" ({target.label} is left untouched, see line {line})"
+        notes.append(Note(registration.line, text, codes))
+    return notes
+
+
+def _handler_label(meta: Meta, registration: Registration) -> str:
+    if registration.function is not None:
+        return f"`{registration.function.name.value}`"
+    assert registration.handler is not None
+    code = meta.code(registration.handler).strip()
+    return f"`{code}`" if "\n" not in code and len(code) <= 60 else "(an expression)"
