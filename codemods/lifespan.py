@@ -25,6 +25,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from flake8_fastapi_prod import knowledge
+from flake8_fastapi_prod.analysis import _ENGINE_CONSUMERS, _ENGINE_METHODS, _LIBRARY_TOPS
 
 from .lifespan_engines import DisposePlanner, plan_pools
 from .lifespan_facts import ModuleFacts, Target, collect
@@ -36,12 +37,18 @@ from .runner import Outcome, main
 _FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:from|import)[ \t]+(?:fastapi|starlette|sqlalchemy|sqlmodel)\b", re.MULTILINE
 )
+#: Every word one of the conditions of ``_needs_look`` needs, for a quick rejection.
 _TRIGGER = re.compile(
-    r"on_event|on_startup|on_shutdown|add_event_handler|lifespan|engine|dispose", re.IGNORECASE
+    r"on_event|on_startup|on_shutdown|add_event_handler|engine|sessionmaker|Session|bind|begin"
+    r"|connect|create_all|drop_all",
+    re.IGNORECASE,
 )
+_WEB = frozenset({"fastapi", "starlette"})
+_DATABASE = frozenset({"sqlalchemy", "sqlmodel"})
 _EVENT_WORDS = frozenset({"on_event", "add_event_handler", "on_startup", "on_shutdown"})
 _FACTORY_WORDS = frozenset(name.rsplit(".", 1)[1] for name in knowledge.ENGINE_FACTORIES)
-_APP_WORDS = frozenset({"FastAPI", "APIRouter"})
+#: How the lint rules recognise an imported engine (FPR105): by its uses or its name.
+_ENGINE_USE_WORDS = _ENGINE_METHODS | _ENGINE_CONSUMERS | {"bind"}
 
 
 def might_change(source: str) -> bool:
@@ -60,10 +67,10 @@ def might_change(source: str) -> bool:
 
 
 def _needs_look(tree: ast.AST) -> bool:
-    """Whether the module imports a framework and uses it in a way the codemod rewrites."""
+    """Whether the module registers handlers, creates engines, or holds an app and an engine."""
     modules: set[str] = set()
     words: set[str] = set()
-    project_imports = False
+    imported_engine = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             modules.update(alias.name.split(".")[0] for alias in node.names)
@@ -71,23 +78,22 @@ def _needs_look(tree: ast.AST) -> bool:
             top = (node.module or "").split(".")[0]
             if node.level == 0:
                 modules.add(top)
-            project_imports |= node.level > 0 or top not in _LIBRARIES
-            words.update(alias.asname or alias.name for alias in node.names)
+            if node.level or top not in _LIBRARY_TOPS:
+                imported_engine |= any(
+                    "engine" in (alias.asname or alias.name).lower() for alias in node.names
+                )
         elif isinstance(node, ast.Attribute):
             words.add(node.attr)
         elif isinstance(node, ast.Name):
             words.add(node.id)
         elif isinstance(node, ast.keyword) and node.arg:
             words.add(node.arg)
-    web = bool(modules & {"fastapi", "starlette"})
-    if web and words & _EVENT_WORDS:
+    if modules & _WEB and words & _EVENT_WORDS:
         return True
-    if modules & {"sqlalchemy", "sqlmodel"} and words & _FACTORY_WORDS:
+    if modules & _DATABASE and words & _FACTORY_WORDS:
         return True
-    return web and bool(words & _APP_WORDS) and (project_imports or "lifespan" in words)
-
-
-_LIBRARIES = frozenset({"fastapi", "starlette", "sqlalchemy", "sqlmodel", "pydantic"})
+    holds_app = bool(modules & _WEB) and "FastAPI" in words
+    return holds_app and (imported_engine or bool(words & _ENGINE_USE_WORDS))
 
 
 class LifespanCodemod:
@@ -154,11 +160,11 @@ def rewrite(source: str, options: Options) -> tuple[str, Report]:
     facts = collect(module)
     report = Report()
     namer = Namer(facts.names)
-    refs = ImportRefs(facts)
+    refs = ImportRefs(facts, namer)
     planner = Planner(facts, options, report, namer, refs)
     edits = Edits()
     for target in facts.targets:
-        if target.registrations:
+        if target.has_handlers:
             planner.plan(target)
     _report_strays(facts, report)
     DisposePlanner(facts, planner, edits, report).run()
@@ -191,24 +197,33 @@ def _report_strays(facts: ModuleFacts, report: Report) -> None:
 
 def _conversion_notes(facts: ModuleFacts, target: Target, composed: bool) -> list[Note]:
     """The run summary's lines about a converted target: changed behaviour is never silent."""
-    notes = []
-    if composed and target.registrations:
-        arg = target.lifespan_arg()
-        existing = facts.meta.code(arg.value) if arg is not None else "?"
-        notes.append(Note(
+    if not target.registrations:
+        return []
+    handlers = handler_names(facts.meta, target)
+    arg = target.lifespan_arg()
+    existing = facts.meta.code(arg.value) if arg is not None else ""
+    if composed and not target.is_router:
+        return [Note(
             target.line,
             f"behaviour change: {target.label} had lifespan={existing}, so FastAPI never ran "
-            f"its handlers {handler_names(facts.meta, target)}; they now run inside it "
-            "(after its start-up, before its shut-down)",
-        ))
-    if target.is_router and target.registrations:
-        notes.append(Note(
+            f"its handlers {handlers}; they now run inside it (after its start-up, before its "
+            "shut-down)",
+        )]
+    if composed:
+        return [Note(
             target.line,
-            f"{target.label}: its handlers now run once; FastAPI ran a router's handlers "
-            "twice when it was included (copied into the app, and again through the router's "
-            "nested lifespan), and now runs the router lifespan after the app's start-up",
-        ))
-    return notes
+            f"behaviour change: {target.label} had lifespan={existing}, so its handlers "
+            f"{handlers} only ran as copies in an app without lifespan=, before {existing} "
+            f"started; they now run inside {existing}, in every app that includes the router",
+        )]
+    if target.is_router:
+        return [Note(
+            target.line,
+            f"{target.label}: its handlers {handlers} now run once, in the router's lifespan "
+            "after the app's start-up; FastAPI ran them twice when the router was included "
+            "(copied into the app, and again through the router's nested lifespan)",
+        )]
+    return []
 
 
 def _order(note: Note) -> tuple[int, str]:

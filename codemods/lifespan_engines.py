@@ -230,7 +230,7 @@ class DisposePlanner:
             return
         existing = host.lifespan_arg()
         function = None
-        if not host.registrations and existing is not None:
+        if not host.has_handlers and existing is not None:
             function = self.planner.function_of(existing.value)
         if function is not None and self._appendable(function):
             self._into_function(function, disposals)

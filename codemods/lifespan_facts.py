@@ -50,6 +50,13 @@ INERT_CALLEES = frozenset(
     }
 )
 
+#: Places where an app gets another name or a container holds it: registrations made
+#: through that other way in are invisible to the codemod.
+_ESCAPES = (
+    cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.Element, cst.DictElement,
+    cst.StarredElement, cst.Yield, cst.Lambda, cst.AssignTarget, cst.WithItem,
+)
+
 FUNCTOOLS_PARTIAL = "functools.partial"
 ASYNCCONTEXTMANAGER = "contextlib.asynccontextmanager"
 
@@ -197,10 +204,16 @@ class Target:
     event_args: list[int] = field(default_factory=list)
     #: reasons the target cannot be converted, with the line they concern
     problems: list[tuple[int, str]] = field(default_factory=list)
+    #: ``on_startup=``/``on_shutdown=`` hold handlers the codemod cannot list
+    unknown_handlers: bool = False
 
     @property
     def kind(self) -> str:
         return "router" if self.is_router else "app"
+
+    @property
+    def has_handlers(self) -> bool:
+        return bool(self.registrations) or self.unknown_handlers
 
     @property
     def label(self) -> str:
@@ -441,22 +454,19 @@ class FactCollector(cst.CSTVisitor):
         value = arg.value
         if m.matches(value, m.Name("None")):
             return
-        if not isinstance(value, (cst.List, cst.Tuple)):
+        line = self.meta.line(value)
+        if not isinstance(value, (cst.List, cst.Tuple)) or any(
+            isinstance(element, cst.StarredElement) for element in value.elements
+        ):
+            target.unknown_handlers = True
             target.problems.append(
-                (self.meta.line(arg), f"`{arg.keyword.value if arg.keyword else ''}=` is not "
-                                      "a literal list: its handlers are unknown")
+                (line, f"`{arg.keyword.value if arg.keyword else ''}=` is not a literal list: "
+                       "the codemod cannot see its handlers")
             )
             return
         for element in value.elements:
-            if isinstance(element, cst.StarredElement):
-                target.problems.append(
-                    (self.meta.line(element), "a starred element in the handler list")
-                )
-                continue
             # the lint rules report the list, so notes about its handlers point there too
-            target.registrations.append(
-                Registration(event, "constructor", self.meta.line(value), element.value)
-            )
+            target.registrations.append(Registration(event, "constructor", line, element.value))
 
     def _anchor(self, target: Target) -> None:
         """Find the statement creating the target and the name it is bound to.
@@ -643,11 +653,11 @@ class FactCollector(cst.CSTVisitor):
             return self._attribute_problem(target, parent)
         if isinstance(parent, cst.Arg) and parent.value is node:
             return self._argument_problem(target, parent)
-        if isinstance(parent, cst.Return):
-            return None
+        if not isinstance(parent, _ESCAPES):
+            return None  # returned, tested, compared: nothing can register through that
         return (
-            f"`{target.name}` is used in a way the codemod cannot follow (aliased, stored "
-            "or wrapped): handlers registered through it would stop running"
+            f"`{target.name}` is aliased or stored at line {self.meta.line(node)}: handlers "
+            "registered through the other name would stop running"
         )
 
     def _attribute_problem(self, target: Target, attribute: cst.Attribute) -> str | None:

@@ -100,9 +100,9 @@ class ImportRefs:
     libcst's ``AddImportsVisitor``, which never duplicates one.
     """
 
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, namer: Namer) -> None:
         self.meta = facts.meta
-        self.names = facts.names
+        self.namer = namer
         self.needed: list[tuple[str, str | None]] = []
         self._cache: dict[tuple[str, str], str | None] = {}
 
@@ -128,8 +128,8 @@ class ImportRefs:
         forms = [(module, attr), (module, None)]
         for wanted, name in forms if prefer_from else reversed(forms):
             local = name or module
-            if local not in self.names:
-                self.names.add(local)
+            if local not in self.namer.taken:
+                self.namer.taken.add(local)
                 self.needed.append((wanted, name))
                 return local if name else f"{module}.{attr}"
         return None
@@ -670,12 +670,15 @@ def handler_names(meta: Meta, target: Target) -> str:
 def refusal_notes(meta: Meta, target: Target, refusal: Refuse) -> list[Note]:
     """The reason once, then every registration that stays, at the line the lint reports."""
     line = target.line if refusal.line is None else refusal.line
-    notes = [Note(line, f"{target.label} left untouched: {refusal.reason}")]
     lifespan = target.lifespan_arg()
-    ignored = lifespan is not None and not m.matches(lifespan.value, m.Name("None"))
+    ignored = ("FPR103",) if lifespan is not None and not m.matches(
+        lifespan.value, m.Name("None")
+    ) else ()
+    unknown = ("FPR102", *ignored) if target.unknown_handlers else ()
+    notes = [Note(line, f"{target.label} left untouched: {refusal.reason}", unknown)]
     for registration in target.registrations:
         codes = ("FPR102",) if registration.form == "constructor" else ("FPR101",)
-        codes += ("FPR103",) if ignored else ()
+        codes += ignored
         name = _handler_label(meta, registration)
         text = f"{registration.event} handler {name} stays registered"
         if registration.line != line:

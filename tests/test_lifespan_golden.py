@@ -121,10 +121,13 @@ RUNNABLE = {
     "constructor_lists": "app",
     "crlf": "app",
     "decorators": "app",
+    "dispose_into_user_lifespan": "app",
     "engine_sync_dispose": "app",
     "factory_app": "app",
+    "factory_early_return": "app",
     "fastapi_alias": "application",
     "name_collision": "app",
+    "same_line_statements": "app",
     "stacked_decorators": "app",
     "tabs": "app",
 }
@@ -160,6 +163,15 @@ def test_router_handlers_run_once_instead_of_twice() -> None:
     after = _lifecycle(_read(case / "expected.py"), _INCLUDED_ROUTER)
     assert before == ["router ctor", "router_up"] * 2 + ["--running"] + ["router_down"] * 2
     assert after == ["router ctor", "router_up", "--running", "router_down"]
+
+
+def test_router_lifespan_now_runs_its_handlers_inside_it() -> None:
+    """FastAPI ran them as copies in the app, before the router lifespan; now inside it."""
+    case = CASES_DIR / "router_factory_with_lifespan"
+    before = _lifecycle(_read(case / "input.py"), _INCLUDED_ROUTER)
+    after = _lifecycle(_read(case / "expected.py"), _INCLUDED_ROUTER)
+    assert before == ["load", "router lifespan enter", "--running", "router lifespan exit"]
+    assert after == ["router lifespan enter", "load", "--running", "router lifespan exit"]
 
 
 # --- prefilter and command line -----------------------------------------------------
