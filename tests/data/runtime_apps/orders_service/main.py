@@ -9,6 +9,7 @@ from probe import record
 from .core.cache import cache
 from .database import engine
 from .events import close_redis, connect_redis, flush_outbox, init_models
+from .relay import start_outbox_relay, stop_outbox_relay
 from .routers import orders
 
 logger = logging.getLogger("orders")
@@ -18,11 +19,17 @@ app = FastAPI(
     on_startup=[
         init_models,
         connect_redis,
+        start_outbox_relay,
         lambda: record("lambda:startup"),
         partial(cache.warm, size=10),
         partial(flush_outbox, "startup"),
     ],
-    on_shutdown=[partial(flush_outbox, "shutdown"), lambda: record("lambda:shutdown"), close_redis],
+    on_shutdown=[
+        stop_outbox_relay,
+        partial(flush_outbox, "shutdown"),
+        lambda: record("lambda:shutdown"),
+        close_redis,
+    ],
 )
 app.include_router(orders.router)
 
