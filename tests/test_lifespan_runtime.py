@@ -60,6 +60,9 @@ class Scenario:
     path: str
     events: tuple[str, ...]  # handler names, "request", "dispose:<db file>" in order
     env: dict[str, str] = field(default_factory=dict)
+    # Assignments made after importing the app, before start-up ("module:obj.attr": value),
+    # the way a test's conftest overrides settings.
+    after_import: dict[str, Any] = field(default_factory=dict)
     error: str | None = None  # the start-up error TestClient re-raises
     # Router on_event handlers that run more than once today and once after conversion.
     router_handlers: frozenset[str] = frozenset()
@@ -135,6 +138,21 @@ SCENARIOS = (
             REQUEST, "stop_outbox_relay", "outbox_relay:stopped", "flush_outbox(shutdown)",
             "lambda:shutdown", "close_redis", "goodbye",
         ),
+    ),
+    Scenario(
+        # FastAPI evaluates partial(...) arguments when the handler is registered (import
+        # time), so a settings override made by a test after import does not reach them.
+        "orders_service-settings_overridden_after_import",
+        "orders_service",
+        "orders_service.main:app",
+        "/orders/count",
+        (
+            "init_models", "connect_redis", "start_outbox_relay", "lambda:startup",
+            "cache.warm(size=10)", "flush_outbox(startup)", "announce",
+            REQUEST, "stop_outbox_relay", "outbox_relay:stopped", "flush_outbox(shutdown)",
+            "lambda:shutdown", "close_redis", "goodbye",
+        ),
+        after_import={"orders_service.core.config:settings.cache_size": 3},
     ),
     Scenario(
         "cms_api",
@@ -311,7 +329,9 @@ def _run_parallel(*jobs: tuple[Sequence[str], str | None]) -> list[Completed]:
 def _driver_job(root: Path) -> tuple[list[str], str]:
     """The driver command for every scenario, with apps imported from ``root``."""
     scenarios = [
-        {"id": s.id, "app": s.target, "path": s.path, "env": s.env} for s in SCENARIOS
+        {"id": s.id, "app": s.target, "path": s.path, "env": s.env,
+         "after_import": s.after_import}
+        for s in SCENARIOS
     ]
     return [sys.executable, str(root / "_driver.py"), str(root)], json.dumps(scenarios)
 

@@ -2,8 +2,11 @@
 
 Usage: ``python _driver.py ROOT`` with a JSON list of scenarios on stdin, each
 ``{"id": str, "app": "pkg.module:attr" or "pkg.module:factory()", "path": str,
-"env": {name: value}}``; ``{root}`` in env values is replaced by ROOT. ROOT is put on
-``sys.path`` and made the working directory (literal ``sqlite:///./x.db`` URLs land there).
+"env": {name: value}, "after_import": {"pkg.module:obj.attr": value}}``; ``{root}`` in env
+values is replaced by ROOT, and ``after_import`` assignments are made after the app is
+imported and before its lifespan starts (as a test's conftest overrides settings). ROOT is
+put on ``sys.path`` and made the working directory (literal ``sqlite:///./x.db`` URLs land
+there).
 
 For each scenario the driver imports the app fresh (the app's package is dropped from
 ``sys.modules`` first), enters ``with TestClient(app):``, makes one GET request, leaves,
@@ -88,6 +91,16 @@ def _load(target: str) -> Any:
     return getattr(module, attribute)
 
 
+def _assign(target: str, value: Any) -> None:
+    """``module:a.b`` = value, the way a conftest overrides settings after importing the app."""
+    module_name, _, path = target.partition(":")
+    *owners, attribute = path.split(".")
+    owner: Any = importlib.import_module(module_name)
+    for name in owners:
+        owner = getattr(owner, name)
+    setattr(owner, attribute, value)
+
+
 def run(scenario: dict[str, Any], root: str) -> dict[str, Any]:
     """Run one scenario and describe it."""
     import probe
@@ -103,6 +116,8 @@ def run(scenario: dict[str, Any], root: str) -> dict[str, Any]:
             warnings.simplefilter("always")
             try:
                 app = _load(scenario["app"])
+                for target, value in scenario.get("after_import", {}).items():
+                    _assign(target, value)
                 with TestClient(app) as client:
                     probe.record("request")
                     response = client.get(scenario["path"])

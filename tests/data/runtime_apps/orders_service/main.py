@@ -7,6 +7,7 @@ from sqlalchemy import text
 from probe import record
 
 from .core.cache import cache
+from .core.config import settings
 from .database import engine
 from .events import close_redis, connect_redis, flush_outbox, init_models
 from .relay import start_outbox_relay, stop_outbox_relay
@@ -21,7 +22,7 @@ app = FastAPI(
         connect_redis,
         start_outbox_relay,
         lambda: record("lambda:startup"),
-        partial(cache.warm, size=10),
+        partial(cache.warm, size=settings.cache_size),
         partial(flush_outbox, "startup"),
     ],
     on_shutdown=[
