@@ -262,6 +262,15 @@ SCENARIOS = (
         tuned_engines=frozenset({"tasks.db"}),
     ),
     Scenario(
+        "blog_api",
+        "blog_api",
+        "blog_api.main:app",
+        "/posts/count",
+        ("configure_logging", "create_tables", REQUEST, "close_database", "dispose:blog.db"),
+        env={"BLOG_DATABASE_URL": _db("blog.db")},
+        tuned_engines=frozenset({"blog.db"}),
+    ),
+    Scenario(
         "search_api",
         "search_api",
         "search_api.main:app",
@@ -287,6 +296,7 @@ LINT_BEFORE: dict[str, set[tuple[str, str]]] = {
     "gateway_service": {("main.py", "FPR101"), ("database.py", "FPR107")},
     "tasks_api": {("main.py", "FPR101"), ("core/redis.py", "FPR101"), ("main.py", "FPR105"),
                   ("db.py", "FPR107")},
+    "blog_api": {("core/application.py", "FPR101"), ("database.py", "FPR107")},
     "search_api": {("main.py", "FPR101")},
 }
 
