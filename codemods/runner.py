@@ -26,9 +26,14 @@ from typing import Protocol, TextIO
 
 import libcst
 
+from codemods import config
+
 # Codemod name -> "module:attribute" of its Codemod instance. Import paths rather than
 # objects, so listing works while a codemod module is broken and workers can import it.
-CODEMODS: dict[str, str] = {"lifespan": "codemods.lifespan:CODEMOD"}
+CODEMODS: dict[str, str] = {
+    "lifespan": "codemods.lifespan:CODEMOD",
+    "asgi_transport": "codemods.asgi_transport:CODEMOD",
+}
 
 # Directory names never entered while walking: vendored or generated code is not ours to edit.
 SKIP_DIRS = frozenset({
@@ -125,11 +130,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def build_parser(codemod: Codemod) -> argparse.ArgumentParser:
+def build_parser(codemod: Codemod, prog: str | None = None) -> argparse.ArgumentParser:
     """The runner's options plus the codemod's own, so every codemod has the same CLI."""
     parser = argparse.ArgumentParser(
-        prog=f"python -m codemods.{codemod.name}",
+        prog=prog or f"python -m codemods.{codemod.name}",
         description=f"{codemod.summary} (fixes {', '.join(codemod.fixes) or 'nothing'})",
+        epilog="Defaults for these options can be set in pyproject.toml under "
+               f"[tool.{config.TABLE}]; flags given here win.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="files (always processed) and directories (searched for *.py)")
@@ -408,7 +415,32 @@ def main(codemod_name: str, argv: list[str] | None = None) -> int:
     except (ImportError, AttributeError) as error:
         sys.stderr.write(f"codemod {codemod_name!r} is unavailable: {error}\n")
         return 2
-    args = build_parser(codemod).parse_args(argv)
+    return run_command_line(codemod, argv, import_path)
+
+
+def _registered_parsers() -> Iterator[argparse.ArgumentParser]:
+    """Every loadable registered codemod's parser, for the keys of the shared config table."""
+    for import_path in CODEMODS.values():
+        try:
+            parser = build_parser(load_codemod(import_path))
+        except Exception:  # a broken codemod is reported when it is run, not here
+            continue
+        yield parser
+
+
+def run_command_line(
+    codemod: Codemod,
+    argv: Sequence[str] | None,
+    import_path: str | None = None,
+    prog: str | None = None,
+) -> int:
+    """Parse ``argv`` over the defaults in pyproject.toml, then ``run``; the exit code."""
+    parser = build_parser(codemod, prog)
+    try:
+        args = config.parse_args(parser, argv, _registered_parsers)
+    except config.ConfigError as error:
+        sys.stderr.write(f"{parser.prog}: error: {error}\n")
+        return 2
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Diffs of e.g. latin-1 files must not crash a run on an ASCII-only terminal.
         sys.stdout.reconfigure(errors="backslashreplace")

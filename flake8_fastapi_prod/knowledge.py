@@ -207,3 +207,21 @@ def blocking_replacement(qualname: str | None) -> str | None:
     if found is None and "." in qualname:
         found = BLOCKING_CALLS.get(qualname.rsplit(".", 1)[0] + ".*")
     return found
+
+
+# --- httpx clients and in-process transports ------------------------------------------
+
+#: httpx clients whose ``app=`` shortcut httpx 0.28 removed (FPR501), mapped to the
+#: transport that serves an app in process for them: what ``app=`` meant before 0.28.
+HTTPX_CLIENT_TRANSPORTS: dict[str, str] = {
+    "httpx.AsyncClient": "ASGITransport",
+    "httpx._client.AsyncClient": "ASGITransport",
+    "httpx.Client": "WSGITransport",
+    "httpx._client.Client": "WSGITransport",
+}
+HTTPX_CLIENTS = frozenset(HTTPX_CLIENT_TRANSPORTS)
+#: Transport class name -> the qualified names it is importable under.
+HTTPX_TRANSPORTS: dict[str, frozenset[str]] = {
+    "ASGITransport": frozenset({"httpx.ASGITransport", "httpx._transports.asgi.ASGITransport"}),
+    "WSGITransport": frozenset({"httpx.WSGITransport", "httpx._transports.wsgi.WSGITransport"}),
+}

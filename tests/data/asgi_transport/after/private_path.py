@@ -1,0 +1,12 @@
+from httpx._client import AsyncClient
+from typing import TYPE_CHECKING
+import httpx
+
+if TYPE_CHECKING:
+    import httpx
+
+from app.main import app
+
+
+def client(**options) -> "httpx.AsyncClient":
+    return AsyncClient(transport=httpx.ASGITransport(app=app), **options)
