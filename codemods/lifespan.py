@@ -29,8 +29,10 @@ from flake8_fastapi_prod.analysis import _ENGINE_CONSUMERS, _ENGINE_METHODS, _LI
 
 from .lifespan_engines import DisposePlanner, plan_pools
 from .lifespan_facts import ModuleFacts, Target, collect
-from .lifespan_plan import ImportRefs, Planner, handler_names
+from .lifespan_plan import Planner, handler_names
+from .lifespan_render import Renderer
 from .lifespan_rewrite import Edits, Namer, Note, Options, Report, Rewriter
+from .lifespan_support import HandlerRunner, ImportRefs
 from .runner import Note as RunnerNote
 from .runner import Outcome, main
 
@@ -43,6 +45,7 @@ _TRIGGER = re.compile(
     r"|connect|create_all|drop_all",
     re.IGNORECASE,
 )
+_EVENT_CALL = re.compile(r"\.(?:on_event|add_event_handler)\s*\(")
 _WEB = frozenset({"fastapi", "starlette"})
 _DATABASE = frozenset({"sqlalchemy", "sqlmodel"})
 _EVENT_WORDS = frozenset({"on_event", "add_event_handler", "on_startup", "on_shutdown"})
@@ -54,46 +57,72 @@ _ENGINE_USE_WORDS = _ENGINE_METHODS | _ENGINE_CONSUMERS | {"bind"}
 def might_change(source: str) -> bool:
     """Cheap prefilter: framework imports next to event, lifespan or engine words.
 
-    Two regular expressions reject almost every file; the survivors are confirmed with
-    ``ast`` (C speed), so only files that can need a change reach the libcst parse.
+    Regular expressions reject almost every file; the survivors are confirmed with
+    ``ast`` (C speed), so only files that can need a change (or a note: handlers
+    registered on an imported app) reach the libcst parse.
     """
-    if not _FRAMEWORK_IMPORT.search(source) or not _TRIGGER.search(source):
+    if not _TRIGGER.search(source):
+        return False
+    if not (_FRAMEWORK_IMPORT.search(source) or _EVENT_CALL.search(source)):
         return False
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return True  # newer syntax than this Python: let libcst decide
-    return _needs_look(tree)
+    return _needs_look(_Words(tree))
 
 
-def _needs_look(tree: ast.AST) -> bool:
-    """Whether the module registers handlers, creates engines, or holds an app and an engine."""
-    modules: set[str] = set()
-    words: set[str] = set()
-    imported_engine = False
-    for node in ast.walk(tree):
+class _Words:
+    """The identifiers, imports and event receivers of a module, from one ``ast`` walk."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.modules: set[str] = set()
+        self.words: set[str] = set()
+        self.imported: set[str] = set()
+        self.receivers: set[str] = set()
+        self.imported_engine = False
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self._import(node)
+            elif isinstance(node, ast.Attribute):
+                self.words.add(node.attr)
+                if node.attr in _EVENT_WORDS:
+                    self.receivers.add(_head(node.value))
+            elif isinstance(node, ast.Name):
+                self.words.add(node.id)
+            elif isinstance(node, ast.keyword) and node.arg:
+                self.words.add(node.arg)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        names = [alias.asname or alias.name.split(".")[0] for alias in node.names]
+        self.imported.update(names)
         if isinstance(node, ast.Import):
-            modules.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            top = (node.module or "").split(".")[0]
-            if node.level == 0:
-                modules.add(top)
-            if node.level or top not in _LIBRARY_TOPS:
-                imported_engine |= any(
-                    "engine" in (alias.asname or alias.name).lower() for alias in node.names
-                )
-        elif isinstance(node, ast.Attribute):
-            words.add(node.attr)
-        elif isinstance(node, ast.Name):
-            words.add(node.id)
-        elif isinstance(node, ast.keyword) and node.arg:
-            words.add(node.arg)
-    if modules & _WEB and words & _EVENT_WORDS:
+            self.modules.update(alias.name.split(".")[0] for alias in node.names)
+            return
+        top = (node.module or "").split(".")[0]
+        if node.level == 0:
+            self.modules.add(top)
+        if node.level or top not in _LIBRARY_TOPS:
+            self.imported_engine |= any("engine" in name.lower() for name in names)
+
+
+def _head(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _needs_look(found: _Words) -> bool:
+    """Whether the module registers handlers, creates engines, or holds an app and an engine."""
+    web = bool(found.modules & _WEB)
+    if web and found.words & _EVENT_WORDS:
         return True
-    if modules & _DATABASE and words & _FACTORY_WORDS:
+    if found.receivers & found.imported:
+        return True  # registrations on an imported app: reported, even without a fastapi import
+    if found.modules & _DATABASE and found.words & _FACTORY_WORDS:
         return True
-    holds_app = bool(modules & _WEB) and "FastAPI" in words
-    return holds_app and (imported_engine or bool(words & _ENGINE_USE_WORDS))
+    holds_app = web and "FastAPI" in found.words
+    return holds_app and (found.imported_engine or bool(found.words & _ENGINE_USE_WORDS))
 
 
 class LifespanCodemod:
@@ -161,7 +190,8 @@ def rewrite(source: str, options: Options) -> tuple[str, Report]:
     report = Report()
     namer = Namer(facts.names)
     refs = ImportRefs(facts, namer)
-    planner = Planner(facts, options, report, namer, refs)
+    runner = HandlerRunner(facts.meta, refs, namer)
+    planner = Planner(facts, options, report, namer, refs, runner)
     edits = Edits()
     for target in facts.targets:
         if target.has_handlers:
@@ -169,9 +199,12 @@ def rewrite(source: str, options: Options) -> tuple[str, Report]:
     _report_strays(facts, report)
     DisposePlanner(facts, planner, edits, report).run()
     plan_pools(facts, options, edits, report)
+    renderer = Renderer(facts.meta, refs, namer, runner)
     for spec in planner.specs.values():
-        planner.finish(spec, edits)
+        renderer.finish(spec, edits)
         report.notes.extend(_conversion_notes(facts, spec.target, spec.existing is not None))
+    anchors = [spec.target.anchor for spec in planner.specs.values() if spec.target.anchor]
+    runner.place(edits, [*anchors, *edits.append_body])
     if not edits:
         return source, report
     edits.remove_lines(facts.meta.parent)
@@ -185,13 +218,15 @@ def rewrite(source: str, options: Options) -> tuple[str, Report]:
 
 
 def _report_strays(facts: ModuleFacts, report: Report) -> None:
+    """Registrations on apps created elsewhere: left as they are, and said so."""
+    codes = ("FPR101",) if facts.imports_framework else ()
     for stray in facts.strays:
         report.refused.append(Note(
             stray.line,
             f"{stray.event} handler registered on `{stray.receiver}`, which this module does "
-            "not create: move it into that app's lifespan by hand (once that app gets a "
-            "lifespan, FastAPI stops running it)",
-            ("FPR101",),
+            "not create: left as is (a lifespan this codemod generates still runs it); move "
+            "it into that app's lifespan by hand to drop the deprecated API",
+            codes,
         ))
 
 

@@ -18,7 +18,7 @@ from libcst.metadata import GlobalScope
 from flake8_fastapi_prod import knowledge
 
 from .lifespan_facts import EngineSite, ImportedName, ModuleFacts, Target
-from .lifespan_plan import Kind, Planner, Refuse
+from .lifespan_plan import Planner
 from .lifespan_rewrite import (
     Edits,
     Lines,
@@ -30,6 +30,7 @@ from .lifespan_rewrite import (
     parse_statements,
     render,
 )
+from .lifespan_support import Kind
 
 #: Imported names the codemod trusts to be engines even when the module does not use
 #: them as one (``from .db import engine``, ``async_engine``); other names FPR105 reports
@@ -204,12 +205,12 @@ class DisposePlanner:
     # --- where to dispose -------------------------------------------------------------
 
     def _appended_to(self, code: list[cst.CSTNode]) -> list[cst.CSTNode]:
-        """What ``handlers.append(h)`` puts into lists that the shut-down code loops over."""
+        """What ``handlers.append(h)`` puts into lists that the shut-down code runs."""
         lists = {
-            loop.iter.value
+            name.value
             for node in code
-            for loop in m.findall(node, m.For(iter=m.Name()))
-            if isinstance(loop, cst.For) and isinstance(loop.iter, cst.Name)
+            for name in m.findall(node, m.Name())
+            if isinstance(name, cst.Name)
         }
         appended = m.findall(
             self.meta.module,
@@ -303,11 +304,22 @@ class DisposePlanner:
         )
 
     def _lines(self, disposal: Disposal) -> Lines:
-        try:
-            return self.planner.invoke_call(f"{disposal.name}.dispose()", disposal.kind)
-        except Refuse as refusal:
-            self._refuse(disposal.line, disposal.name, refusal.reason)
+        """``engine.dispose()``, awaited for an ``AsyncEngine``; decided at run time if unknown."""
+        call = f"{disposal.name}.dispose()"
+        if disposal.kind is Kind.ASYNC:
+            return [(0, f"await {call}")]
+        if disposal.kind is Kind.SYNC:
+            return [(0, call)]
+        coroutine = self.planner.refs.iscoroutinefunction()
+        if coroutine is None:
+            self._refuse(disposal.line, disposal.name, "`inspect` is bound to something else")
             return []
+        return [
+            (0, f"if {coroutine}({disposal.name}.dispose):"),
+            (1, f"await {call}"),
+            (0, "else:"),
+            (1, call),
+        ]
 
 
 def _label(name: str | None) -> str:

@@ -107,13 +107,6 @@ class Meta:
             yield parent
             parent = self.parent(parent)
 
-    def statement_of(self, node: cst.CSTNode) -> cst.BaseStatement | None:
-        """The statement (a line, or a compound statement's header) that holds ``node``."""
-        for ancestor in [node, *self.ancestors(node)]:
-            if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                return ancestor
-        return None
-
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | cst.Lambda | None:
         for ancestor in self.ancestors(node):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
@@ -181,10 +174,14 @@ class Registration:
     function: cst.FunctionDef | None = None
     decorator: cst.Decorator | None = None
 
-    @property
-    def label(self) -> str:
-        """How notes name the handler."""
-        return self.function.name.value if self.function is not None else "?"
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a target cannot be converted; ``escape``: the app is aliased or passed on."""
+
+    line: int
+    reason: str
+    escape: bool = False
 
 
 @dataclass(eq=False)
@@ -196,6 +193,8 @@ class Target:
     line: int
     scope: Scope | None
     name: str | None = None
+    #: ``self.app`` and the like: receivers the codemod does not follow
+    dotted_name: str | None = None
     binding: BaseAssignment | None = None
     #: the statement creating it, before which the lifespan is inserted
     anchor: cst.SimpleStatementLine | None = None
@@ -203,7 +202,7 @@ class Target:
     #: constructor arguments ``on_startup=``/``on_shutdown=`` (indices into call.args)
     event_args: list[int] = field(default_factory=list)
     #: reasons the target cannot be converted, with the line they concern
-    problems: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     #: ``on_startup=``/``on_shutdown=`` hold handlers the codemod cannot list
     unknown_handlers: bool = False
 
@@ -275,6 +274,8 @@ class ModuleFacts:
     #: every identifier the module binds or reads: fresh names avoid all of them
     names: set[str] = field(default_factory=set)
     functions: dict[str, list[cst.FunctionDef]] = field(default_factory=dict)
+    #: ``@x.on_event(...)`` decorators of FastAPI objects: they return the function as is
+    event_decorators: set[cst.Decorator] = field(default_factory=set)
     imports_framework: bool = False
 
     def lifespan_functions(self) -> list[cst.FunctionDef]:
@@ -459,10 +460,10 @@ class FactCollector(cst.CSTVisitor):
             isinstance(element, cst.StarredElement) for element in value.elements
         ):
             target.unknown_handlers = True
-            target.problems.append(
-                (line, f"`{arg.keyword.value if arg.keyword else ''}=` is not a literal list: "
-                       "the codemod cannot see its handlers")
-            )
+            target.problems.append(Problem(
+                line, f"`{arg.keyword.value if arg.keyword else ''}=` is not a literal list: "
+                      "the codemod cannot see its handlers"
+            ))
             return
         for element in value.elements:
             # the lint rules report the list, so notes about its handlers point there too
@@ -482,6 +483,8 @@ class FactCollector(cst.CSTVisitor):
             name = parent.target
         elif not isinstance(parent, cst.Return):
             return
+        if name is not None and not isinstance(name, cst.Name):
+            target.dotted_name = dotted(name)
         line = self.meta.parent(parent)
         if isinstance(target.scope, ClassScope) or not isinstance(line, cst.SimpleStatementLine):
             return
@@ -574,24 +577,27 @@ class FactCollector(cst.CSTVisitor):
         for attribute in self._odd_uses:
             target = self._resolve(attribute.value)
             if target is not None:
-                target.problems.append(
-                    (self.meta.line(attribute),
-                     f"`.{attribute.attr.value}(...)` used in a form the codemod does not "
-                     "convert (a computed event, a handler it cannot see)")
-                )
+                target.problems.append(Problem(
+                    self.meta.line(attribute),
+                    f"`.{attribute.attr.value}(...)` used in a form the codemod does not "
+                    "convert (a computed event, a handler it cannot see)",
+                ))
         for target in self.facts.targets:
             self._check_uses(target)
 
     def _attach(self, receiver: cst.BaseExpression, registration: Registration) -> None:
         target = self._resolve(receiver)
         if target is None:
-            if self._is_framework_receiver(receiver):
-                self.facts.strays.append(
-                    StrayRegistration(registration.line, self.meta.code(receiver),
-                                      registration.event)
-                )
-            return
-        target.registrations.append(registration)
+            if not self._is_framework_receiver(receiver):
+                return
+            self.facts.strays.append(
+                StrayRegistration(registration.line, self.meta.code(receiver),
+                                  registration.event)
+            )
+        else:
+            target.registrations.append(registration)
+        if registration.decorator is not None:
+            self.facts.event_decorators.add(registration.decorator)
 
     def _resolve(self, receiver: cst.BaseExpression) -> Target | None:
         """The target an ``app``/``router``/``app.router`` receiver names, by its binding."""
@@ -609,7 +615,7 @@ class FactCollector(cst.CSTVisitor):
                 return None
             if len(referents) > 1:
                 target.problems.append(
-                    (self.meta.line(receiver), f"`{target.name}` is bound more than once")
+                    Problem(self.meta.line(receiver), f"`{target.name}` is bound more than once")
                 )
             return target
         return None
@@ -617,7 +623,7 @@ class FactCollector(cst.CSTVisitor):
     def _is_framework_receiver(self, receiver: cst.BaseExpression) -> bool:
         """Mirror of the lint rules' "unknown receiver": they report it, so we must too."""
         name = dotted(receiver)
-        if not self.facts.imports_framework or name is None:
+        if name is None:
             return False
         head = name.split(".", 1)[0]
         head_node = head_name(receiver)
@@ -626,8 +632,44 @@ class FactCollector(cst.CSTVisitor):
             isinstance(getattr(r, "node", None), (cst.Import, cst.ImportFrom))
             for r in referents or ()
         )
+        if not self.facts.imports_framework:
+            return is_import  # ``from .core.application import app``: FastAPI's, most likely
         is_param = any(isinstance(getattr(r, "node", None), cst.Param) for r in referents or ())
-        return is_import or is_param or head == "self" or name in ("app", "router", "app.router")
+        if is_import or is_param or head == "self" or name in ("app", "router", "app.router"):
+            return True
+        owner = name.removesuffix(".router")
+        if any(t.dotted_name in (name, owner) for t in self.facts.targets):
+            return True
+        return any(self._app_subclass_instance(r) for r in referents or ())
+
+    def _app_subclass_instance(self, binding: BaseAssignment) -> bool:
+        """``app = MyApp()`` where ``class MyApp(FastAPI)``: the lint rules follow it."""
+        node = getattr(binding, "node", None)
+        statement = self.meta.parent(node) if node is not None else None
+        if isinstance(statement, cst.AssignTarget):
+            statement = self.meta.parent(statement)
+        value = getattr(statement, "value", None)
+        if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Name):
+            return False
+        referents = self.meta.referents(value.func) or set()
+        classes = [getattr(r, "node", None) for r in referents]
+        return any(
+            isinstance(c, cst.ClassDef) and self._derives_from_framework(c) for c in classes
+        )
+
+    def _derives_from_framework(self, cls: cst.ClassDef, depth: int = 0) -> bool:
+        for base in cls.bases:
+            qualname = self.meta.qualname(base.value)
+            if knowledge.is_app_factory(qualname) or knowledge.is_router_factory(qualname):
+                return True
+            if depth < 5 and isinstance(base.value, cst.Name):
+                for referent in self.meta.referents(base.value) or ():
+                    parent = getattr(referent, "node", None)
+                    if isinstance(parent, cst.ClassDef) and self._derives_from_framework(
+                        parent, depth + 1
+                    ):
+                        return True
+        return False
 
     def _check_uses(self, target: Target) -> None:
         """Refuse targets used in ways that could register handlers we cannot see."""
@@ -645,19 +687,24 @@ class FactCollector(cst.CSTVisitor):
                 continue
             problem = self._use_problem(target, node)
             if problem is not None:
-                target.problems.append((self.meta.line(node), problem))
+                target.problems.append(problem)
 
-    def _use_problem(self, target: Target, node: cst.CSTNode) -> str | None:
+    def _use_problem(self, target: Target, node: cst.CSTNode) -> Problem | None:
         parent = self.meta.parent(node)
+        line = self.meta.line(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
-            return self._attribute_problem(target, parent)
+            reason = self._attribute_problem(target, parent)
+            return None if reason is None else Problem(line, reason)
         if isinstance(parent, cst.Arg) and parent.value is node:
-            return self._argument_problem(target, parent)
+            reason = self._argument_problem(target, parent)
+            return None if reason is None else Problem(line, reason, escape=True)
         if not isinstance(parent, _ESCAPES):
             return None  # returned, tested, compared: nothing can register through that
-        return (
-            f"`{target.name}` is aliased or stored at line {self.meta.line(node)}: handlers "
-            "registered through the other name would stop running"
+        return Problem(
+            line,
+            f"`{target.name}` is aliased or stored here, before its own handlers are "
+            "registered: handlers registered through the other name would run out of order",
+            escape=True,
         )
 
     def _attribute_problem(self, target: Target, attribute: cst.Attribute) -> str | None:
@@ -686,8 +733,8 @@ class FactCollector(cst.CSTVisitor):
         if isinstance(func, cst.Name) and self._inert_local_function(func):
             return None
         return (
-            f"`{target.name}` is passed to `{self.meta.code(func)}(...)`, which may register "
-            "handlers a lifespan would silently disable"
+            f"`{target.name}` is passed to `{self.meta.code(func)}(...)` before its own handlers "
+            "are registered: handlers that call registers would run out of order"
         )
 
     def _inert_local_function(self, func: cst.Name) -> bool:

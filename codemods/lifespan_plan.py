@@ -1,24 +1,25 @@
-"""Turning one app's or router's handler registrations into a lifespan, or refusing to.
+"""Deciding how one app's or router's handler registrations become a lifespan, or refusing.
 
 FastAPI 0.165 runs start-up handlers in list order: the constructor's ``on_startup``
 first, then every ``on_event``/``add_event_handler`` registration in the order it
-happened; shut-down handlers the same way, not reversed (docs/framework-facts.md §1).
-It awaits async handlers and calls sync ones directly on the event-loop thread (§4).
-The generated lifespan does exactly that, without ``try``/``finally``, so a start-up
-handler that raises still skips the rest and every shut-down handler (§5).
+happened; shut-down handlers the same way, not reversed (docs/framework-facts.md §1),
+all on the event-loop thread (§4).  The lifespan does the same, without
+``try``/``finally``, so a start-up handler that raises still skips the rest and every
+shut-down handler (§5).
 
-Handlers are called, never inlined, so what they close over keeps working. A handler
-expression that is not a plain, stable reference (a factory call such as
-``create_start_app_handler(app)``) is evaluated where it was registered and bound to a
-fresh name; registrations that run conditionally (under ``if``, in loops, after an
-early ``return``) append to a list at the registration point, which the lifespan walks.
-Whatever cannot be converted with certainty leaves the whole app untouched.
+The lifespan calls exactly the objects FastAPI would have called.  A plain name bound
+once, or a lambda (its body runs at call time either way), is called where it stands;
+anything FastAPI evaluated at registration (``partial(f, settings.x)``, ``self.on_start``,
+``create_start_app_handler(app)``) is bound to a fresh name where it was registered.
+Registrations that run conditionally (under ``if``, in loops, after an early
+``return``) append to a list at the registration point instead.  Handlers other code
+still registers on an app (a module importing it, a library helper called after the
+module's own registrations) stay in the app's router lists; the lifespan runs those
+after its own, where FastAPI ran them.  Whatever cannot be converted with certainty
+leaves the whole app untouched.
 """
 
 from __future__ import annotations
-
-import enum
-from dataclasses import dataclass, field
 
 import libcst as cst
 import libcst.matchers as m
@@ -36,167 +37,12 @@ from .lifespan_facts import (
     dotted,
     keyword,
 )
-from .lifespan_rewrite import (
-    remove_statement,
-    CallEdit,
-    Edits,
-    Lines,
-    Namer,
-    Note,
-    Options,
-    Report,
-    append_arguments,
-    blank_lines,
-    keyword_argument,
-    parse_statements,
-    remove_arguments,
-    render,
-)
+from .lifespan_rewrite import Lines, Namer, Note, Options, Report, blank_lines, parse_statements
+from .lifespan_rewrite import remove_statement
+from .lifespan_support import HandlerRunner, ImportRefs, Kind, Refuse, Spec
 
 _LOOPS = (cst.For, cst.While, cst.CompFor)
 _SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Module)
-_ON_EVENT = m.Call(func=m.Attribute(attr=m.Name("on_event")))
-
-
-class Kind(enum.Enum):
-    """Whether calling a handler gives something to await."""
-
-    SYNC = "sync"
-    ASYNC = "async"
-    UNKNOWN = "unknown"
-
-
-class Refuse(Exception):
-    """Leave the target untouched: raised wherever certainty ends (``line`` None: the target's)."""
-
-    def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
-@dataclass(eq=False)
-class Spec:
-    """The lifespan one target gets, before it is rendered."""
-
-    target: Target
-    name: str
-    startup: Lines = field(default_factory=list)
-    shutdown: Lines = field(default_factory=list)
-    disposes: Lines = field(default_factory=list)
-    #: statements defined just before the lifespan (handler lists)
-    preamble: list[str] = field(default_factory=list)
-    #: the existing lifespan, as a format string taking the parameter name
-    existing: str | None = None
-    #: names the lifespan body reads, which its parameter must not shadow
-    reads: set[str] = field(default_factory=set)
-    edits: Edits = field(default_factory=Edits)
-
-
-class ImportRefs:
-    """How the module can name ``asynccontextmanager``/``isawaitable``/``FastAPI``.
-
-    An existing import (or alias) is reused; otherwise the import is requested from
-    libcst's ``AddImportsVisitor``, which never duplicates one.
-    """
-
-    def __init__(self, facts: ModuleFacts, namer: Namer) -> None:
-        self.meta = facts.meta
-        self.namer = namer
-        self.needed: list[tuple[str, str | None]] = []
-        self._cache: dict[tuple[str, str], str | None] = {}
-
-    def asynccontextmanager(self) -> str | None:
-        return self._reference("contextlib", "asynccontextmanager", prefer_from=True)
-
-    def isawaitable(self) -> str | None:
-        return self._reference("inspect", "isawaitable", prefer_from=False)
-
-    def fastapi(self) -> str | None:
-        """``FastAPI`` for an annotation, only through an import the module already has."""
-        return self._existing("fastapi", "FastAPI") or self._existing(
-            "fastapi.applications", "FastAPI"
-        )
-
-    def _reference(self, module: str, attr: str, prefer_from: bool) -> str | None:
-        key = (module, attr)
-        if key not in self._cache:
-            self._cache[key] = self._existing(module, attr) or self._new(module, attr, prefer_from)
-        return self._cache[key]
-
-    def _new(self, module: str, attr: str, prefer_from: bool) -> str | None:
-        forms = [(module, attr), (module, None)]
-        for wanted, name in forms if prefer_from else reversed(forms):
-            local = name or module
-            if local not in self.namer.taken:
-                self.namer.taken.add(local)
-                self.needed.append((wanted, name))
-                return local if name else f"{module}.{attr}"
-        return None
-
-    def _existing(self, module: str, attr: str) -> str | None:
-        for statement in self.meta.module.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                found = _imported_as(small, module, attr)
-                if found is not None and self._bound_once(found.split(".")[0]):
-                    return found
-        return None
-
-    def _bound_once(self, name: str) -> bool:
-        scope = self.meta.scope(self.meta.module)
-        return scope is not None and len(scope.assignments[name]) == 1
-
-
-def _imported_as(small: cst.BaseSmallStatement, module: str, attr: str) -> str | None:
-    """The local spelling of ``module.attr`` that this import statement provides."""
-    if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
-        if dotted(small.module) != module or isinstance(small.names, cst.ImportStar):
-            return None
-        for alias in small.names:
-            if alias.evaluated_name == attr:
-                return alias.evaluated_alias or attr
-    if isinstance(small, cst.Import):
-        for alias in small.names:
-            if alias.evaluated_name == module:
-                return f"{alias.evaluated_alias or module}.{attr}"
-    return None
-
-
-class _Reads(cst.CSTVisitor):
-    """The names an expression reads (not attribute or keyword names)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-
-def reads(node: cst.CSTNode) -> set[str]:
-    visitor = _Reads()
-    node.visit(visitor)
-    return visitor.names
-
-
-def handler_argument(call: cst.Call, form: str) -> cst.BaseExpression:
-    """The handler of an ``add_event_handler``/``on_event(...)(h)`` call (updated tree)."""
-    if form == "call":
-        return call.args[0].value
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    arg = positional[1] if len(positional) > 1 else keyword(call, "func")
-    assert arg is not None
-    return arg.value
 
 
 class Planner:
@@ -204,7 +50,7 @@ class Planner:
 
     def __init__(
         self, facts: ModuleFacts, options: Options, report: Report, namer: Namer,
-        refs: ImportRefs,
+        refs: ImportRefs, runner: HandlerRunner,
     ) -> None:
         self.facts = facts
         self.meta: Meta = facts.meta
@@ -212,15 +58,12 @@ class Planner:
         self.report = report
         self.namer = namer
         self.refs = refs
+        self.runner = runner
         self.specs: dict[Target, Spec] = {}
         self.refused: set[Target] = set()
-        self._result: str | None = None
-        self._loop_variable: str | None = None
-
-    # --- entry points ------------------------------------------------------------
 
     def plan(self, target: Target) -> Spec | None:
-        """The target's lifespan, or None (and a refusal note) when it must stay as is."""
+        """The target's lifespan, or None (and refusal notes) when it must stay as is."""
         if target in self.specs:
             return self.specs[target]
         if target in self.refused:
@@ -235,18 +78,18 @@ class Planner:
         return spec
 
     def _plan(self, target: Target) -> Spec:
-        self._check_target(target)
         candidates = ["lifespan", f"{target.name}_lifespan"] if target.name else ["lifespan"]
         spec = Spec(target, self.namer.fresh(*candidates))
         spec.existing = self._existing_lifespan(target)
+        self._check_target(target, spec)
         for event in knowledge.EVENT_TYPES:
             self._plan_event(target, spec, event)
         return spec
 
-    def _check_target(self, target: Target) -> None:
-        if target.problems:
-            line, reason = target.problems[0]
-            raise Refuse(line, reason)
+    def _check_target(self, target: Target, spec: Spec) -> None:
+        for problem in target.problems:
+            if not (problem.escape and self._escape_is_harmless(target, spec, problem.line)):
+                raise Refuse(problem.line, problem.reason)
         if target.anchor is None:
             raise Refuse(
                 target.line,
@@ -257,6 +100,19 @@ class Planner:
             raise Refuse(target.line, "`**kwargs` passed to it may already carry `lifespan=`")
         if self.refs.asynccontextmanager() is None:
             raise Refuse(target.line, "`asynccontextmanager` is bound to something else here")
+
+    def _escape_is_harmless(self, target: Target, spec: Spec, line: int) -> bool:
+        """Handlers registered through an alias or a helper still run as they did.
+
+        With ``lifespan=`` already given FastAPI ignores them before and after; an app
+        getting its first lifespan runs its router lists after its own handlers, which is
+        where FastAPI ran handlers registered after all of the module's own.
+        """
+        if spec.existing is not None:
+            return True
+        if target.is_router:
+            return False
+        return all(line > r.line for r in target.registrations)
 
     def _existing_lifespan(self, target: Target) -> str | None:
         """How to enter the lifespan the target already has, or None when it has none."""
@@ -280,7 +136,7 @@ class Planner:
             if not decorators and definition.asynchronous and self._yields(definition):
                 acm = self.refs.asynccontextmanager()
                 return f"{acm}({dotted(value)})({{}})"
-        raise Refuse(line, f"cannot tell how FastAPI enters the existing lifespan "
+        raise Refuse(line, "cannot tell how FastAPI enters the existing lifespan "
                            f"`{self.meta.code(value)}` (not an async generator function or an "
                            "`@asynccontextmanager` of this module)")
 
@@ -292,34 +148,46 @@ class Planner:
         later = [r for r in registrations if r.form != "constructor"]
         for registration in registrations:
             if registration.form == "constructor":
-                lines.extend(self._constructor_handler(registration, spec))
+                lines.extend(self._constructor_handler(target, registration, spec))
             else:
                 self._check_registration(target, registration)
-        if not later:
-            return
         if all(self._is_direct(target, r) for r in later):
             for registration in later:
                 lines.extend(self._direct(registration, spec))
-            return
-        handlers = self.namer.fresh(f"{event}_handlers")
-        spec.preamble.append(f"{handlers}: list = []")
-        for registration in later:
-            self._collect(registration, handlers, spec)
-        variable = self._loop_name()
-        lines.append((0, f"for {variable} in {handlers}:"))
-        lines.extend((depth + 1, text) for depth, text in self._invoke(variable, Kind.UNKNOWN))
+        else:
+            handlers = self.namer.fresh(f"{event}_handlers")
+            spec.preamble.append(f"{handlers}: list = []")
+            for registration in later:
+                self._collect(registration, handlers, spec)
+            lines.append((0, f"await {self.runner.reference()}(*{handlers})"))
+        if not target.is_router and spec.existing is None:
+            self.runner.reference()
+            spec.runs_router_lists = True
 
-    def _constructor_handler(self, registration: Registration, spec: Spec) -> Lines:
-        assert registration.handler is not None
-        inline = self._inline(registration.handler, spec)
-        if inline is None:
-            raise Refuse(
-                registration.line,
-                f"the constructor handler `{self.meta.code(registration.handler)}` is not a "
-                "plain reference, lambda or functools.partial: calling it later could "
-                "evaluate it differently",
-            )
-        return inline
+    def _constructor_handler(
+        self, target: Target, registration: Registration, spec: Spec
+    ) -> Lines:
+        """Call it in place when that changes nothing, else bind it before the app is made."""
+        handler = registration.handler
+        assert handler is not None
+        inline = self._inline(handler, spec)
+        if inline is not None:
+            return inline
+        self._check_hoistable(target, registration)
+        name = self.namer.fresh(*_binding_names(handler, registration.event))
+        spec.captured.append(f"{name} = {self.meta.code(handler).strip()}")
+        return self.invoke(name, self._captured_kind(handler))
+
+    def _check_hoistable(self, target: Target, registration: Registration) -> None:
+        """Evaluating a handler list before the call must not overtake another call."""
+        first_event_arg = min(target.event_args)
+        for arg in target.call.args[:first_event_arg]:
+            if m.findall(arg.value, m.Call()):
+                raise Refuse(
+                    registration.line,
+                    "a constructor handler would be evaluated before "
+                    f"`{self.meta.code(arg.value).strip()}` instead of after it",
+                )
 
     def _check_registration(self, target: Target, registration: Registration) -> None:
         node = registration.small or registration.decorator
@@ -340,7 +208,7 @@ class Planner:
         for decorator in function.decorators:
             if decorator is registration.decorator:
                 return
-            if not m.matches(decorator.decorator, _ON_EVENT):
+            if decorator not in self.facts.event_decorators:
                 raise Refuse(
                     registration.line,
                     f"`{function.name.value}` is decorated by "
@@ -349,7 +217,7 @@ class Planner:
                 )
 
     def _is_direct(self, target: Target, registration: Registration) -> bool:
-        """Runs exactly once, right after the target is created, in the same block."""
+        """Runs exactly once, after the target is created, in the same block."""
         statement = registration.statement
         assert statement is not None and target.anchor is not None
         if self.meta.parent(statement) is not self.meta.parent(target.anchor):
@@ -372,16 +240,17 @@ class Planner:
                 raise Refuse(registration.line, f"`{function.name.value}` is bound more than "
                                                 "once, so the name may not hold the handler")
             spec.edits.drop_decorators.add(registration.decorator)
-            return self._invoke(function.name.value, self._definition_kind(function))
-        assert registration.handler is not None and registration.small is not None
-        inline = self._inline(registration.handler, spec)
+            return self.invoke(function.name.value, self._definition_kind(function))
+        handler = registration.handler
+        assert handler is not None and registration.small is not None
+        inline = self._inline(handler, spec)
         if inline is not None:
             spec.edits.small[registration.small] = remove_statement
             return inline
-        name = self.namer.fresh(*_binding_names(registration))
+        name = self.namer.fresh(*_binding_names(handler, registration.event))
         form = registration.form
         spec.edits.small[registration.small] = lambda new: _bind(new, name, form)
-        return self._invoke(name, Kind.UNKNOWN)
+        return self.invoke(name, self._captured_kind(handler))
 
     def _collect(self, registration: Registration, handlers: str, spec: Spec) -> None:
         """Append the handler to ``handlers`` exactly where (and whenever) it was registered."""
@@ -393,9 +262,9 @@ class Planner:
             (statement,) = parse_statements(
                 f"{handlers}.append({function.name.value})\n", self.meta.module
             )
-            spec.edits.after[function] = [
+            spec.edits.after.setdefault(function, []).append(
                 statement.with_changes(leading_lines=blank_lines(2 if top_level else 0))
-            ]
+            )
             return
         assert registration.small is not None
         form = registration.form
@@ -411,41 +280,14 @@ class Planner:
             spec.reads |= reads(handler.body)
             body = self.meta.code(handler.body).strip()
             return [(0, f"({body})" if "\n" in body else body)]  # sync: FastAPI only calls it
-        call = self._partial_call(handler)
-        if call is not None and isinstance(handler, cst.Call):
-            spec.reads |= reads(handler)
-            return self.invoke_call(call, self._reference_kind(handler.args[0].value))
-        if self._stable(handler) and dotted(handler) is not None:
-            spec.reads |= reads(handler)
-            return self._invoke(dotted(handler) or "", self._reference_kind(handler))
+        if isinstance(handler, cst.Name) and self._stable(handler):
+            spec.reads.add(handler.value)
+            return self.invoke(handler.value, self._reference_kind(handler))
         return None
 
-    def _partial_call(self, handler: cst.BaseExpression) -> str | None:
-        """``functools.partial(f, a, k=v)`` as the call ``f(a, k=v)``, when all is stable."""
-        if not isinstance(handler, cst.Call) or not handler.args:
-            return None
-        if self.meta.qualname(handler.func) != FUNCTOOLS_PARTIAL:
-            return None
-        first, *rest = handler.args
-        if first.keyword is not None or first.star or dotted(first.value) is None:
-            return None
-        if not all(self._stable(a.value) and not a.star for a in handler.args):
-            return None
-        arguments = ", ".join(
-            f"{a.keyword.value}={self.meta.code(a.value)}" if a.keyword else self.meta.code(a.value)
-            for a in rest
-        )
-        return f"{dotted(first.value)}({arguments})"
-
-    def _stable(self, node: cst.BaseExpression) -> bool:
-        """Evaluating it at start-up gives what evaluating it at registration gave."""
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
-            return True
-        if isinstance(node, cst.Attribute):
-            return self._stable(node.value)
-        if not isinstance(node, cst.Name):
-            return False
-        referents = self.meta.referents(node)
+    def _stable(self, name: cst.Name) -> bool:
+        """Bound exactly once (not in a loop), or a builtin: the name cannot move."""
+        referents = self.meta.referents(name)
         if referents is None:
             return False
         if all(isinstance(r, BuiltinAssignment) for r in referents):
@@ -472,38 +314,30 @@ class Planner:
         definition = self.function_of(node)
         return Kind.UNKNOWN if definition is None else self._definition_kind(definition)
 
+    def _captured_kind(self, handler: cst.BaseExpression) -> Kind:
+        """``partial(f, ...)`` of a plain local ``def`` is as async as ``f``; else unknown."""
+        if not isinstance(handler, cst.Call) or not handler.args:
+            return Kind.UNKNOWN
+        first = handler.args[0]
+        if self.meta.qualname(handler.func) != FUNCTOOLS_PARTIAL or first.keyword or first.star:
+            return Kind.UNKNOWN
+        return self._reference_kind(first.value)
+
     def _definition_kind(self, function: cst.FunctionDef) -> Kind:
         """Plain (or only ``on_event``-decorated) defs are what they say; others are unknown."""
-        if not all(m.matches(d.decorator, _ON_EVENT) for d in function.decorators):
+        if not all(d in self.facts.event_decorators for d in function.decorators):
             return Kind.UNKNOWN
         if not function.asynchronous:
             return Kind.SYNC
         return Kind.UNKNOWN if self._yields(function) else Kind.ASYNC
 
-    def _invoke(self, reference: str, kind: Kind) -> Lines:
-        return self.invoke_call(f"{reference}()", kind)
-
-    def invoke_call(self, call: str, kind: Kind) -> Lines:
-        """Await async handlers, call sync ones; otherwise do what Starlette did."""
+    def invoke(self, callee: str, kind: Kind) -> Lines:
+        """Await async handlers, call sync ones, and let the helper decide the rest."""
         if kind is Kind.ASYNC:
-            return [(0, f"await {call}")]
+            return [(0, f"await {callee}()")]
         if kind is Kind.SYNC:
-            return [(0, call)]
-        isawaitable = self.refs.isawaitable()
-        if isawaitable is None:
-            raise Refuse(None, "`inspect` is bound to something else here")
-        result = self._result_name()
-        return [(0, f"if {isawaitable}({result} := {call}):"), (1, f"await {result}")]
-
-    def _result_name(self) -> str:
-        if self._result is None:
-            self._result = self.namer.fresh("result")
-        return self._result
-
-    def _loop_name(self) -> str:
-        if self._loop_variable is None:
-            self._loop_variable = self.namer.fresh("handler")
-        return self._loop_variable
+            return [(0, f"{callee}()")]
+        return [(0, f"await {self.runner.reference()}({callee})")]
 
     # --- bindings -------------------------------------------------------------------
 
@@ -535,85 +369,30 @@ class Planner:
             for node in m.findall(function.body, m.Yield())
         )
 
-    # --- rendering --------------------------------------------------------------------
 
-    def finish(self, spec: Spec, edits: Edits) -> None:
-        """Render the lifespan before the anchor and wire it into the constructor."""
-        target = spec.target
-        assert target.anchor is not None
-        module = self.meta.module
-        parameter = self._parameter(spec)
-        statements = parse_statements(
-            render(self._lines(spec, parameter), module.default_indent, module.default_newline),
-            module,
-        )
-        top_level = isinstance(self.meta.parent(target.anchor), cst.Module)
-        gap = blank_lines(2 if top_level else 1)
-        leading = list(target.anchor.leading_lines)
-        blank_prefix: list[cst.EmptyLine] = []
-        while leading and leading[0].comment is None:
-            blank_prefix.append(leading.pop(0))
-        first = gap if top_level and len(blank_prefix) < len(gap) else blank_prefix
-        preamble = len(spec.preamble)
-        statements = [
-            s.with_changes(leading_lines=first if i == 0 else gap if i == preamble else [])
-            for i, s in enumerate(statements)
-        ]
-        spec.edits.before[target.anchor] = statements
-        spec.edits.leading[target.anchor] = [*gap, *leading]
-        spec.edits.edit_call(target.call, self._constructor_edit(spec))
-        edits.merge(spec.edits)
+class _Reads(cst.CSTVisitor):
+    """The names an expression reads (not attribute or keyword names)."""
 
-    def _parameter(self, spec: Spec) -> str:
-        """``app``, unless the body reads another ``app`` that the parameter would shadow."""
-        target = spec.target
-        if "app" not in spec.reads or (not target.is_router and target.name == "app"):
-            return "app"
-        return self.namer.fresh("app_", "application")
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
 
-    def _lines(self, spec: Spec, parameter: str) -> Lines:
-        target = spec.target
-        acm = self.refs.asynccontextmanager()
-        annotation = (
-            self.meta.code(target.call.func) if not target.is_router else self.refs.fastapi()
-        )
-        signature = f"{parameter}: {annotation}" if annotation else parameter
-        lines: Lines = [(0, text) for text in spec.preamble]
-        lines += [(0, f"@{acm}"), (0, f"async def {spec.name}({signature}):")]
-        if spec.existing is None:
-            body = [*spec.startup, (0, "yield"), *spec.shutdown]
-        else:
-            state = self.namer.fresh("state")
-            body = [(0, f"async with {spec.existing.format(parameter)} as {state}:")]
-            inner = [*spec.startup, (0, f"yield {state}"), *spec.shutdown]
-            body += [(depth + 1, text) for depth, text in inner]
-        body += spec.disposes
-        return lines + [(depth + 1, text) for depth, text in body]
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
 
-    def _constructor_edit(self, spec: Spec) -> CallEdit:
-        """Swap ``on_startup=``/``on_shutdown=`` for ``lifespan=`` (or point it at the new one)."""
-        target = spec.target
-        existing = target.lifespan_arg()
-        existing_index = None if existing is None else list(target.call.args).index(existing)
-        removed = set(target.event_args)
-        name = spec.name
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
 
-        def edit(call: cst.Call) -> cst.Call:
-            args = list(call.args)
-            if existing_index is not None:
-                args[existing_index] = args[existing_index].with_changes(
-                    value=cst.Name(name)
-                )
-                return remove_arguments(call.with_changes(args=args), removed)
-            if removed:
-                first = min(removed)
-                args[first] = args[first].with_changes(
-                    keyword=cst.Name("lifespan"), value=cst.Name(name)
-                )
-                return remove_arguments(call.with_changes(args=args), removed - {first})
-            return append_arguments(call, [keyword_argument("lifespan", name)])
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
 
-        return edit
+
+def reads(node: cst.CSTNode) -> set[str]:
+    visitor = _Reads()
+    node.visit(visitor)
+    return visitor.names
 
 
 def _has_parameters(params: cst.Parameters) -> bool:
@@ -623,23 +402,42 @@ def _has_parameters(params: cst.Parameters) -> bool:
     )
 
 
-def _binding_names(registration: Registration) -> list[str]:
-    """``create_start_app_handler(app)`` -> ``start_app_handler``; else ``startup_handler``."""
-    handler = registration.handler
-    fallback = f"{registration.event}_handler"
-    if not isinstance(handler, cst.Call):
-        return [fallback]
-    callee = dotted(handler.func)
+def _binding_names(handler: cst.BaseExpression, event: str) -> list[str]:
+    """Readable names for a handler bound where it was registered.
+
+    ``create_start_app_handler(app)`` -> ``start_app_handler``, ``partial(cache.warm)`` ->
+    ``cache_warm_handler``, ``self.on_start`` -> ``on_start_handler``.
+    """
+    fallback = f"{event}_handler"
+    callee = dotted(handler)
+    if isinstance(handler, cst.Call):
+        inner = handler.args[0].value if handler.args else None
+        if dotted(handler.func) in ("partial", "functools.partial") and inner is not None:
+            callee = dotted(inner)
+        else:
+            callee = dotted(handler.func)
+            callee = callee and _strip_factory_prefix(callee.rsplit(".", 1)[-1])
     if callee is None:
         return [fallback]
-    base = callee.rsplit(".", 1)[-1]
+    base = callee.removeprefix("self.").replace(".", "_")
+    return [base if base.endswith("handler") else f"{base}_handler", fallback]
+
+
+def _strip_factory_prefix(name: str) -> str:
     for prefix in ("create_", "make_", "build_", "get_"):
-        if base.startswith(prefix) and len(base) > len(prefix):
-            base = base[len(prefix):]
-            break
-    if not base.endswith("handler"):
-        base += "_handler"
-    return [base, fallback]
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def handler_argument(call: cst.Call, form: str) -> cst.BaseExpression:
+    """The handler of an ``add_event_handler``/``on_event(...)(h)`` call (updated tree)."""
+    if form == "call":
+        return call.args[0].value
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    arg = positional[1] if len(positional) > 1 else keyword(call, "func")
+    assert arg is not None
+    return arg.value
 
 
 def _bind(statement: cst.BaseSmallStatement, name: str, form: str) -> cst.BaseSmallStatement:
@@ -671,16 +469,14 @@ def refusal_notes(meta: Meta, target: Target, refusal: Refuse) -> list[Note]:
     """The reason once, then every registration that stays, at the line the lint reports."""
     line = target.line if refusal.line is None else refusal.line
     lifespan = target.lifespan_arg()
-    ignored = ("FPR103",) if lifespan is not None and not m.matches(
-        lifespan.value, m.Name("None")
-    ) else ()
+    has_lifespan = lifespan is not None and not m.matches(lifespan.value, m.Name("None"))
+    ignored = ("FPR103",) if has_lifespan else ()
     unknown = ("FPR102", *ignored) if target.unknown_handlers else ()
     notes = [Note(line, f"{target.label} left untouched: {refusal.reason}", unknown)]
     for registration in target.registrations:
         codes = ("FPR102",) if registration.form == "constructor" else ("FPR101",)
         codes += ignored
-        name = _handler_label(meta, registration)
-        text = f"{registration.event} handler {name} stays registered"
+        text = f"{registration.event} handler {_handler_label(meta, registration)} stays registered"
         if registration.line != line:
             text += f" ({target.label} is left untouched, see line {line})"
         notes.append(Note(registration.line, text, codes))

@@ -259,42 +259,80 @@ class Rewriter(cst.CSTTransformer):
 # --- argument lists -------------------------------------------------------------
 
 
-def _has_newline(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
-    return isinstance(whitespace, cst.ParenthesizedWhitespace)
-
-
 def append_arguments(call: cst.Call, new: Sequence[cst.Arg]) -> cst.Call:
-    """Add arguments at the end, in the call's own layout (one per line, trailing comma)."""
+    """Add arguments at the end, in the call's own layout.
+
+    One argument per line stays one per line (with the trailing comma, if it had one);
+    comments stay on the line they were written on; a one-line call stays one line.
+    """
     args = list(call.args)
     if not new:
         return call
     if not args:
-        space = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        return call.with_changes(args=_joined(new, space))
+        return call.with_changes(args=_joined(new, _SPACE, None))
     last = args[-1]
     separator = _separator(call, args)
-    trailing = last.comma
-    args[-1] = last.with_changes(comma=separator)
-    added = _joined(new, separator)
-    if isinstance(trailing, cst.Comma):
-        added[-1] = added[-1].with_changes(comma=trailing)
+    added = _joined(new, separator, last.comma)
+    closing = last.whitespace_after_arg
+    if isinstance(closing, cst.ParenthesizedWhitespace):  # ``)`` on a line of its own
+        added[-1] = added[-1].with_changes(whitespace_after_arg=closing)
+        last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+    args[-1] = last.with_changes(comma=_keep_comment(last.comma, separator))
     return call.with_changes(args=[*args, *added])
 
 
+_SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
 def _separator(call: cst.Call, args: list[cst.Arg]) -> cst.Comma:
-    """The comma between two arguments as this call writes it."""
+    """The comma between two arguments as this call writes it, without any comment."""
     for arg in reversed(args[:-1]):
         if isinstance(arg.comma, cst.Comma):
-            return arg.comma
+            return _without_comment(arg.comma)
     last = args[-1]
-    if isinstance(last.comma, cst.Comma) and _has_newline(last.comma.whitespace_after):
-        return cst.Comma(whitespace_after=call.whitespace_before_args)
-    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    multiline = isinstance(last.whitespace_after_arg, cst.ParenthesizedWhitespace) or (
+        isinstance(last.comma, cst.Comma)
+        and isinstance(last.comma.whitespace_after, cst.ParenthesizedWhitespace)
+    )
+    if multiline and isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return _without_comment(cst.Comma(whitespace_after=call.whitespace_before_args))
+    return _SPACE
 
 
-def _joined(new: Sequence[cst.Arg], separator: cst.Comma) -> list[cst.Arg]:
+def _without_comment(comma: cst.Comma) -> cst.Comma:
+    whitespace = comma.whitespace_after
+    if not isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return comma
+    return comma.with_changes(
+        whitespace_after=whitespace.with_changes(
+            first_line=cst.TrailingWhitespace(), empty_lines=[]
+        )
+    )
+
+
+def _keep_comment(
+    comma: cst.Comma | cst.MaybeSentinel, separator: cst.Comma
+) -> cst.Comma:
+    """The old last argument's comma: the separator, but its own comment stays with it."""
+    if not isinstance(comma, cst.Comma):
+        return separator
+    old, new = comma.whitespace_after, separator.whitespace_after
+    if isinstance(old, cst.ParenthesizedWhitespace) and isinstance(
+        new, cst.ParenthesizedWhitespace
+    ):
+        return comma.with_changes(whitespace_after=old.with_changes(last_line=new.last_line))
+    return separator
+
+
+def _joined(
+    new: Sequence[cst.Arg], separator: cst.Comma, trailing: cst.Comma | cst.MaybeSentinel | None
+) -> list[cst.Arg]:
+    """New arguments separated like the others; the last takes the call's trailing comma."""
+    final: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
+    if isinstance(trailing, cst.Comma):
+        final = _without_comment(trailing)
     return [
-        arg.with_changes(comma=separator if i < len(new) - 1 else cst.MaybeSentinel.DEFAULT)
+        arg.with_changes(comma=separator if i < len(new) - 1 else final)
         for i, arg in enumerate(new)
     ]
 

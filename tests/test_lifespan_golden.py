@@ -127,6 +127,7 @@ RUNNABLE = {
     "factory_early_return": "app",
     "fastapi_alias": "application",
     "name_collision": "app",
+    "runtime_decided_handlers": "app",
     "same_line_statements": "app",
     "stacked_decorators": "app",
     "tabs": "app",

@@ -1,20 +1,36 @@
 import logging
 
 from fastapi import FastAPI
+import functools
 import inspect
 from contextlib import asynccontextmanager
 
 log = logging.getLogger(__name__)
 
 
+async def run_event_handlers(*handlers):
+    """Run start-up/shut-down handlers in order as FastAPI did: await the async ones."""
+    for handler in handlers:
+        function = handler
+        while isinstance(function, functools.partial):
+            function = function.func
+        if inspect.iscoroutinefunction(function) or (
+            callable(function) and inspect.iscoroutinefunction(function.__call__)
+        ):
+            await handler()
+        else:
+            handler()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     await start()
-    if inspect.isawaitable(result := cache.warm()):
-        await result
+    await run_event_handlers(cache_warm_handler)
+    await run_event_handlers(*getattr(app.router, "on_startup", ()))
     yield
     stop()
     print("bye")
+    await run_event_handlers(*getattr(app.router, "on_shutdown", ()))
 
 
 app = FastAPI(lifespan=lifespan)
@@ -36,5 +52,5 @@ class Cache:
 cache = Cache()
 
 # positional form on the router (still exists on FastAPI 0.165)
-# keywords
+cache_warm_handler = cache.warm  # keywords
 log.info("registered")

@@ -1,10 +1,25 @@
 import os
 
 from fastapi import FastAPI
+import functools
 import inspect
 from contextlib import asynccontextmanager
 
 SCHEDULER = os.environ.get("SCHEDULER", "1") == "1"
+
+
+async def run_event_handlers(*handlers):
+    """Run start-up/shut-down handlers in order as FastAPI did: await the async ones."""
+    for handler in handlers:
+        function = handler
+        while isinstance(function, functools.partial):
+            function = function.func
+        if inspect.iscoroutinefunction(function) or (
+            callable(function) and inspect.iscoroutinefunction(function.__call__)
+        ):
+            await handler()
+        else:
+            handler()
 
 
 startup_handlers: list = []
@@ -13,13 +28,11 @@ shutdown_handlers: list = []
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    for handler in startup_handlers:
-        if inspect.isawaitable(result := handler()):
-            await result
+    await run_event_handlers(*startup_handlers)
+    await run_event_handlers(*getattr(app.router, "on_startup", ()))
     yield
-    for handler in shutdown_handlers:
-        if inspect.isawaitable(result := handler()):
-            await result
+    await run_event_handlers(*shutdown_handlers)
+    await run_event_handlers(*getattr(app.router, "on_shutdown", ()))
 
 
 app = FastAPI(lifespan=lifespan)

@@ -1,5 +1,7 @@
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
+import functools
+import inspect
 from contextlib import asynccontextmanager
 
 DATABASE_URL = "postgresql+asyncpg://user:secret@db/app"
@@ -14,9 +16,25 @@ engine = create_async_engine(
 )
 
 
+async def run_event_handlers(*handlers):
+    """Run start-up/shut-down handlers in order as FastAPI did: await the async ones."""
+    for handler in handlers:
+        function = handler
+        while isinstance(function, functools.partial):
+            function = function.func
+        if inspect.iscoroutinefunction(function) or (
+            callable(function) and inspect.iscoroutinefunction(function.__call__)
+        ):
+            await handler()
+        else:
+            handler()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
+    await run_event_handlers(*getattr(app.router, "on_startup", ()))
     yield
+    await run_event_handlers(*getattr(app.router, "on_shutdown", ()))
     await engine.dispose()
 
 

@@ -1,6 +1,7 @@
 from typing import Callable
 
 from fastapi import FastAPI
+import functools
 import inspect
 from contextlib import asynccontextmanager
 
@@ -20,15 +21,29 @@ def create_stop_app_handler(app: FastAPI) -> Callable:
     return stop_app
 
 
+async def run_event_handlers(*handlers):
+    """Run start-up/shut-down handlers in order as FastAPI did: await the async ones."""
+    for handler in handlers:
+        function = handler
+        while isinstance(function, functools.partial):
+            function = function.func
+        if inspect.iscoroutinefunction(function) or (
+            callable(function) and inspect.iscoroutinefunction(function.__call__)
+        ):
+            await handler()
+        else:
+            handler()
+
+
 def get_application() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if inspect.isawaitable(result := start_app_handler()):
-            await result
+        await run_event_handlers(start_app_handler)
         await local_handler()
+        await run_event_handlers(*getattr(app.router, "on_startup", ()))
         yield
-        if inspect.isawaitable(result := stop_app_handler()):
-            await result
+        await run_event_handlers(stop_app_handler)
+        await run_event_handlers(*getattr(app.router, "on_shutdown", ()))
 
     application = FastAPI(title="factory", lifespan=lifespan)
 

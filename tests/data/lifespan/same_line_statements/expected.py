@@ -1,6 +1,21 @@
 from fastapi import FastAPI
+import functools
 import inspect
 from contextlib import asynccontextmanager
+
+
+async def run_event_handlers(*handlers):
+    """Run start-up/shut-down handlers in order as FastAPI did: await the async ones."""
+    for handler in handlers:
+        function = handler
+        while isinstance(function, functools.partial):
+            function = function.func
+        if inspect.iscoroutinefunction(function) or (
+            callable(function) and inspect.iscoroutinefunction(function.__call__)
+        ):
+            await handler()
+        else:
+            handler()
 
 
 shutdown_handlers: list = []
@@ -9,10 +24,10 @@ shutdown_handlers: list = []
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     print()
+    await run_event_handlers(*getattr(app.router, "on_startup", ()))
     yield
-    for handler in shutdown_handlers:
-        if inspect.isawaitable(result := handler()):
-            await result
+    await run_event_handlers(*shutdown_handlers)
+    await run_event_handlers(*getattr(app.router, "on_shutdown", ()))
 
 
 app = FastAPI(lifespan=lifespan); ready = True

@@ -5,11 +5,26 @@ import inspect
 from contextlib import asynccontextmanager
 
 
+async def run_event_handlers(*handlers):
+    """Run start-up/shut-down handlers in order as FastAPI did: await the async ones."""
+    for handler in handlers:
+        function = handler
+        while isinstance(function, functools.partial):
+            function = function.func
+        if inspect.iscoroutinefunction(function) or (
+            callable(function) and inspect.iscoroutinefunction(function.__call__)
+        ):
+            await handler()
+        else:
+            handler()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    if inspect.isawaitable(result := remove_expired_tokens()):
-        await result
+    await run_event_handlers(remove_expired_tokens)
+    await run_event_handlers(*getattr(app.router, "on_startup", ()))
     yield
+    await run_event_handlers(*getattr(app.router, "on_shutdown", ()))
 
 
 app = FastAPI(lifespan=lifespan)

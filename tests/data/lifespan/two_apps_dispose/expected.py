@@ -1,5 +1,7 @@
 from fastapi import FastAPI
 from sqlalchemy import create_engine
+import functools
+import inspect
 from contextlib import asynccontextmanager
 
 engine = create_engine("postgresql://db/app", pool_size=10, max_overflow=20,
@@ -8,10 +10,26 @@ engine = create_engine("postgresql://db/app", pool_size=10, max_overflow=20,
 public = FastAPI()
 
 
+async def run_event_handlers(*handlers):
+    """Run start-up/shut-down handlers in order as FastAPI did: await the async ones."""
+    for handler in handlers:
+        function = handler
+        while isinstance(function, functools.partial):
+            function = function.func
+        if inspect.iscoroutinefunction(function) or (
+            callable(function) and inspect.iscoroutinefunction(function.__call__)
+        ):
+            await handler()
+        else:
+            handler()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     warm()
+    await run_event_handlers(*getattr(app.router, "on_startup", ()))
     yield
+    await run_event_handlers(*getattr(app.router, "on_shutdown", ()))
 
 
 admin = FastAPI(lifespan=lifespan)
