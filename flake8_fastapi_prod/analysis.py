@@ -73,6 +73,18 @@ class ImportedName:
     engine_uses: int = 0
 
 
+@dataclass(eq=False)
+class TaskSchedule:
+    """A function handed to ``BackgroundTasks.add_task(f)`` or ``BackgroundTask(f)``."""
+
+    node: ast.Call
+    form: str  # "add_task" or "BackgroundTask"
+    #: the callable handed over (``partial(f, ...)`` unwrapped to ``f``)
+    task: ast.expr
+    #: innermost function definition containing the call (the handler that schedules it)
+    scheduler: Function | None
+
+
 @dataclass
 class ModuleFacts:
     """Everything the rules need to know about one module, filled by one walk."""
@@ -93,6 +105,12 @@ class ModuleFacts:
     rebound: set[str] = field(default_factory=set)
     #: functions that contain a ``yield``, with the line of their first one
     first_yield: dict[Function, int] = field(default_factory=dict)
+    #: background tasks scheduled in the module, in walk order
+    task_schedules: list[TaskSchedule] = field(default_factory=list)
+    #: function definition -> the function or lambda it is nested in (None: module/class)
+    enclosing: dict[Function, Scope] = field(default_factory=dict)
+    #: module-level names bound to a subscripted type (``SessionDep = Annotated[...]``)
+    type_aliases: dict[str, ast.expr] = field(default_factory=dict)
 
     @property
     def is_fastapi_module(self) -> bool:
@@ -104,6 +122,32 @@ class ModuleFacts:
 
     def lifespans(self) -> list[Function]:
         return list(self.named_functions(self.lifespan_names))
+
+    def task_functions(self) -> dict[Function, list[TaskSchedule]]:
+        """Functions defined in this module that run as background tasks.
+
+        ``add_task(f)`` resolves ``f`` to a ``def f`` at module level or nested in the
+        scheduling handler (or a function around it); ``self.f`` and imported functions
+        are not followed.
+        """
+        found: dict[Function, list[TaskSchedule]] = {}
+        for schedule in self.task_schedules:
+            if not isinstance(schedule.task, ast.Name):
+                continue
+            visible: list[Scope] = [None]
+            scope: Scope = schedule.scheduler
+            while scope is not None:
+                visible.append(scope)
+                scope = self.enclosing.get(scope) if not isinstance(scope, ast.Lambda) else None
+            candidates = [
+                f for f in self.functions.get(schedule.task.id, ())
+                if self.enclosing.get(f) in visible
+            ]
+            if candidates:
+                # the innermost definition visible from the handler wins
+                best = max(candidates, key=lambda f: visible.index(self.enclosing.get(f)))
+                found.setdefault(best, []).append(schedule)
+        return found
 
     def dependencies(self) -> list[Function]:
         return list(self.named_functions(self.dependency_names))
@@ -143,6 +187,9 @@ class Walker:
         self._known_calls: dict[ast.Call, AppInfo | EngineInfo | None] = {}
         #: ``x.on_event(...)`` calls -> the handler they decorate or are applied to
         self._handlers: dict[ast.Call, ast.expr | Function] = {}
+        #: function -> names bound there to a ``BackgroundTasks`` (annotated parameters,
+        #: ``tasks = BackgroundTasks()``)
+        self._task_receivers: dict[Scope, set[str]] = {}
 
     # --- context queries used by rules -------------------------------------
 
@@ -162,6 +209,42 @@ class Walker:
 
     def is_parameter(self, name: str) -> bool:
         return any(name in params for params in self._parameters)
+
+    def annotation_qualnames(self, node: ast.expr | None) -> set[str]:
+        """The qualified types an annotation names, seen through ``Annotated[T, ...]``,
+        ``Optional[T]``/``Union[...]``/``T | None``, string annotations and module-level
+        aliases (``SessionDep = Annotated[Session, Depends(get_db)]``)."""
+        found: set[str] = set()
+        self._annotation_qualnames(node, found, depth=0)
+        return found
+
+    def _annotation_qualnames(self, node: ast.expr | None, found: set[str], depth: int) -> None:
+        if node is None or depth > 8:
+            return
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            self._annotation_qualnames(node.left, found, depth + 1)
+            self._annotation_qualnames(node.right, found, depth + 1)
+            return
+        if isinstance(node, ast.Subscript):
+            outer = self.qualify(node.value) or ""
+            inner = node.slice
+            if outer.rsplit(".", 1)[-1] == "Annotated" and isinstance(inner, ast.Tuple):
+                self._annotation_qualnames(inner.elts[0] if inner.elts else None, found, depth + 1)
+            elif outer.rsplit(".", 1)[-1] in ("Optional", "Union"):
+                for element in inner.elts if isinstance(inner, ast.Tuple) else [inner]:
+                    self._annotation_qualnames(element, found, depth + 1)
+            return
+        if isinstance(node, ast.Name) and node.id in self.facts.type_aliases:
+            self._annotation_qualnames(self.facts.type_aliases[node.id], found, depth + 1)
+            return
+        qualname = self.qualify(node)
+        if qualname is not None:
+            found.add(qualname)
 
     # --- the walk -------------------------------------------------------------
 
@@ -221,6 +304,13 @@ class Walker:
 
     def _function_def(self, node: Function) -> None:
         self.facts.functions.setdefault(node.name, []).append(node)
+        self.facts.enclosing[node] = self.scope
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            if arg.annotation is not None and not self.annotation_qualnames(
+                arg.annotation
+            ).isdisjoint(knowledge.BACKGROUND_TASKS):
+                self._task_receivers.setdefault(node, set()).add(arg.arg)
         if not self.scopes:
             self.facts.imports.shadow(node.name)
             self.facts.rebound.add(node.name)
@@ -252,12 +342,18 @@ class Walker:
         value = node.value
         if not self.scopes:
             self._module_binding(targets, value)
+            if isinstance(value, ast.Subscript) and isinstance(targets[0], ast.Name):
+                outer = (self.qualify(value.value) or "").rsplit(".", 1)[-1]
+                if outer in ("Annotated", "Optional", "Union"):
+                    self.facts.type_aliases[targets[0].id] = value
         if not isinstance(value, ast.Call):
             return
         names = [dotted(target) for target in targets]
         name = next((n for n in names if n is not None), None)
         if name is None:
             return
+        if "." not in name and self.qualify(value.func) in knowledge.BACKGROUND_TASKS:
+            self._task_receivers.setdefault(self.scope, set()).add(name)
         app = self._app_for_call(value)
         if app is not None:
             app.name = name
@@ -313,6 +409,7 @@ class Walker:
             # ``app.on_event("startup")(handler)``: the decorator applied by hand
             self._handlers[func] = node.args[0]
         qualname = self.qualify(func)
+        self._background_task(node, func, qualname)
         if self._app_for_call(node, qualname) is not None:
             return
         if self._engine_for_call(node, qualname) is not None:
@@ -335,6 +432,30 @@ class Walker:
             handler = node.args[1] if len(node.args) > 1 else _keyword(node, "func")
             self._register(node, "add_event_handler", func.value, handler)
         self._count_engine_uses(node, func)
+
+    def _background_task(self, call: ast.Call, func: ast.expr, qualname: str | None) -> None:
+        """``tasks.add_task(f, ...)`` on a ``BackgroundTasks`` and ``BackgroundTask(f, ...)``."""
+        if qualname in knowledge.BACKGROUND_TASKS:
+            return
+        if qualname in knowledge.BACKGROUND_TASK:
+            form = "BackgroundTask"
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr == "add_task"
+            and isinstance(func.value, ast.Name)
+            and any(
+                func.value.id in self._task_receivers.get(scope, ())
+                for scope in (*self.scopes, None)
+            )
+        ):
+            form = "add_task"
+        else:
+            return
+        task = call.args[0] if call.args else _keyword(call, "func")
+        if isinstance(task, ast.Call) and self.qualify(task.func) in knowledge.PARTIAL:
+            task = task.args[0] if task.args else None
+        if task is not None:
+            self.facts.task_schedules.append(TaskSchedule(call, form, task, self._innermost_def()))
 
     def _register(
         self, call: ast.Call, form: str, receiver: ast.expr, handler: ast.expr | Function | None

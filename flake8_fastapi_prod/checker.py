@@ -25,7 +25,9 @@ class Plugin:
 
     name = "flake8-fastapi-prod"
     version = __version__
-    off_by_default: ClassVar[list[str]] = [r.code for r in ALL_RULES if r.default_off]
+    # Not ``off_by_default``: flake8 reads that attribute as "disable the whole plugin
+    # unless --enable-extensions names it".
+    default_ignored: ClassVar[list[str]] = [r.code for r in ALL_RULES if r.default_off]
 
     def __init__(self, tree: ast.AST, filename: str = "<unknown>") -> None:
         self.tree = tree
@@ -33,8 +35,8 @@ class Plugin:
 
     @classmethod
     def add_options(cls, manager: Any) -> None:
-        if cls.off_by_default:
-            manager.extend_default_ignore(cls.off_by_default)
+        if cls.default_ignored:
+            manager.extend_default_ignore(cls.default_ignored)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         rules = [rule_class(self.filename) for rule_class in ALL_RULES]

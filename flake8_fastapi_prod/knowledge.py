@@ -171,12 +171,18 @@ def sizing_is_safe(call: EngineCall) -> bool:
 
 # --- calls that block the event loop -------------------------------------------
 
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
 #: Qualified name (or ``module.*`` for every function of a module) -> what to use
-#: instead inside ``async def``.
+#: instead inside ``async def``.  Only calls that block *when called*: constructing a
+#: ``requests.Session()``, ``httpx.Client()`` or ``redis.Redis()`` opens nothing (their
+#: methods block, see :data:`BLOCKING_CLIENTS`).  ``Session(...)`` is listed because a
+#: sync ORM session in ``async def`` means every use of it blocks.
 BLOCKING_CALLS: dict[str, str] = {
     "time.sleep": "await asyncio.sleep(...)",
-    "requests.*": "httpx.AsyncClient",
+    **{f"requests.{verb}": "httpx.AsyncClient" for verb in _HTTP_VERBS},
     "requests.api.*": "httpx.AsyncClient",
+    **{f"httpx.{verb}": "httpx.AsyncClient" for verb in (*_HTTP_VERBS, "stream")},
     "urllib.request.urlopen": "httpx.AsyncClient",
     "urllib3.request": "httpx.AsyncClient",
     "builtins.open": "aiofiles.open or anyio.open_file",
@@ -191,12 +197,114 @@ BLOCKING_CALLS: dict[str, str] = {
     "os.system": "asyncio.create_subprocess_shell",
     "os.popen": "asyncio.create_subprocess_shell",
     "sqlalchemy.orm.Session": "sqlalchemy.ext.asyncio.AsyncSession",
+    "sqlalchemy.orm.session.Session": "sqlalchemy.ext.asyncio.AsyncSession",
     "sqlmodel.Session": "sqlalchemy.ext.asyncio.AsyncSession",
-    "redis.Redis": "redis.asyncio.Redis",
-    "redis.StrictRedis": "redis.asyncio.Redis",
-    "redis.client.Redis": "redis.asyncio.Redis",
-    "redis.from_url": "redis.asyncio.from_url",
 }
+
+
+@dataclass(frozen=True)
+class BlockingClient:
+    """An object that is cheap to build but whose methods block (network, disk, database).
+
+    ``methods`` lists the blocking methods; when it is empty every method blocks
+    except those in ``safe`` (a sync Redis client: each method is a command).
+    """
+
+    kind: str
+    replacement: str
+    methods: frozenset[str] = frozenset()
+    safe: frozenset[str] = frozenset()
+
+    def blocks(self, method: str) -> bool:
+        if self.methods:
+            return method in self.methods
+        return method not in self.safe and not method.startswith("_")
+
+
+HTTP_SESSION = BlockingClient(
+    "requests.Session", "httpx.AsyncClient", frozenset((*_HTTP_VERBS, "send"))
+)
+HTTPX_CLIENT = BlockingClient(
+    "httpx.Client", "httpx.AsyncClient", frozenset((*_HTTP_VERBS, "send", "stream"))
+)
+REDIS_CLIENT = BlockingClient(
+    "redis.Redis",
+    "redis.asyncio.Redis",
+    safe=frozenset(
+        {"pipeline", "pubsub", "lock", "register_script", "get_encoder",
+         "get_connection_kwargs", "close", "client", "monitor", "from_url"}
+    ),
+)
+PATH = BlockingClient(
+    "pathlib.Path",
+    "aiofiles or anyio.Path",
+    frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}),
+)
+SYNC_SESSION = BlockingClient(
+    "sqlalchemy.orm.Session",
+    "sqlalchemy.ext.asyncio.AsyncSession",
+    frozenset(
+        {"execute", "scalar", "scalars", "get", "get_one", "commit", "flush", "refresh",
+         "query", "merge", "rollback", "exec", "connection"}
+    ),
+)
+SYNC_ENGINE = BlockingClient(
+    "sqlalchemy.Engine",
+    "sqlalchemy.ext.asyncio.create_async_engine",
+    frozenset({"connect", "begin", "raw_connection"}),
+)
+SYNC_CONNECTION = BlockingClient(
+    "sqlalchemy.Connection",
+    "sqlalchemy.ext.asyncio.AsyncConnection",
+    frozenset({"execute", "scalar", "scalars", "exec_driver_sql", "commit", "rollback"}),
+)
+
+#: Constructor or factory (qualified name) -> the blocking client it returns.
+BLOCKING_CLIENTS: dict[str, BlockingClient] = {
+    "requests.Session": HTTP_SESSION,
+    "requests.session": HTTP_SESSION,
+    "requests.sessions.Session": HTTP_SESSION,
+    "httpx.Client": HTTPX_CLIENT,
+    **{
+        name: REDIS_CLIENT
+        for name in (
+            "redis.Redis", "redis.StrictRedis", "redis.client.Redis", "redis.client.StrictRedis",
+            "redis.from_url", "redis.Redis.from_url", "redis.StrictRedis.from_url",
+            "redis.RedisCluster", "redis.cluster.RedisCluster",
+        )
+    },
+    **{
+        f"pathlib.{name}": PATH
+        for name in ("Path", "PosixPath", "WindowsPath", "Path.home", "Path.cwd")
+    },
+    "sqlalchemy.orm.Session": SYNC_SESSION,
+    "sqlalchemy.orm.session.Session": SYNC_SESSION,
+    "sqlmodel.Session": SYNC_SESSION,
+}
+
+#: Annotations (qualified) that make a parameter one of the clients above.
+BLOCKING_ANNOTATIONS: dict[str, BlockingClient] = {
+    "requests.Session": HTTP_SESSION,
+    "requests.sessions.Session": HTTP_SESSION,
+    "httpx.Client": HTTPX_CLIENT,
+    "redis.Redis": REDIS_CLIENT,
+    "redis.StrictRedis": REDIS_CLIENT,
+    "redis.client.Redis": REDIS_CLIENT,
+    "pathlib.Path": PATH,
+    "sqlalchemy.orm.Session": SYNC_SESSION,
+    "sqlalchemy.orm.session.Session": SYNC_SESSION,
+    "sqlmodel.Session": SYNC_SESSION,
+    "sqlalchemy.Engine": SYNC_ENGINE,
+    "sqlalchemy.engine.Engine": SYNC_ENGINE,
+    "sqlalchemy.Connection": SYNC_CONNECTION,
+    "sqlalchemy.engine.Connection": SYNC_CONNECTION,
+}
+
+#: ``x.method()`` calls on a ``pathlib.Path`` that return a ``Path`` again.
+PATH_RETURNING = frozenset(
+    {"resolve", "absolute", "expanduser", "with_name", "with_suffix", "with_stem",
+     "joinpath", "relative_to"}
+)
 
 
 def blocking_replacement(qualname: str | None) -> str | None:
@@ -207,6 +315,143 @@ def blocking_replacement(qualname: str | None) -> str | None:
     if found is None and "." in qualname:
         found = BLOCKING_CALLS.get(qualname.rsplit(".", 1)[0] + ".*")
     return found
+
+
+def blocking_client(qualname: str | None) -> BlockingClient | None:
+    """The blocking client a constructor or factory returns, or None."""
+    if qualname is None:
+        return None
+    return BLOCKING_CLIENTS.get(qualname)
+
+
+# --- sessions, connections, settings and clients -----------------------------------
+
+#: Session classes -> whether the session is async.
+SESSION_CLASSES: dict[str, bool] = {
+    "sqlalchemy.orm.Session": False,
+    "sqlalchemy.orm.session.Session": False,
+    "sqlmodel.Session": False,
+    "sqlmodel.orm.session.Session": False,
+    "sqlalchemy.ext.asyncio.AsyncSession": True,
+    "sqlalchemy.ext.asyncio.session.AsyncSession": True,
+    "sqlmodel.ext.asyncio.session.AsyncSession": True,
+}
+
+#: Session factories -> whether the sessions they make are async (``sessionmaker``'s
+#: answer depends on its ``class_=``: see :func:`session_factory_is_async`).
+SESSION_FACTORIES: dict[str, bool] = {
+    "sqlalchemy.orm.sessionmaker": False,
+    "sqlalchemy.orm.session.sessionmaker": False,
+    "sqlalchemy.orm.scoped_session": False,
+    "sqlalchemy.orm.scoping.scoped_session": False,
+    "sqlalchemy.ext.asyncio.async_sessionmaker": True,
+    "sqlalchemy.ext.asyncio.session.async_sessionmaker": True,
+    "sqlalchemy.ext.asyncio.async_scoped_session": True,
+    "sqlalchemy.ext.asyncio.scoping.async_scoped_session": True,
+}
+
+#: Calls that open a DBAPI connection the caller must close.
+DBAPI_CONNECT = frozenset(
+    {
+        "sqlite3.connect", "aiosqlite.connect", "psycopg2.connect", "psycopg.connect",
+        "psycopg.AsyncConnection.connect", "asyncpg.connect", "pymysql.connect",
+        "aiomysql.connect", "MySQLdb.connect", "mysql.connector.connect",
+    }
+)
+
+#: Engine methods that open a connection the caller must close.
+CONNECTION_METHODS = frozenset({"connect", "raw_connection"})
+
+#: Names projects give a session factory they import (``from .db import SessionLocal``),
+#: lower-cased without underscores.
+SESSION_FACTORY_NAMES = frozenset(
+    {
+        "session", "sessionlocal", "sessionmaker", "sessionfactory", "scopedsession",
+        "asyncsession", "asyncsessionlocal", "asyncsessionmaker", "asyncsessionfactory",
+        "dbsession",
+    }
+)
+
+
+#: Libraries whose ``Session``-like names are not database sessions.
+NON_DB_SESSION_MODULES = frozenset(
+    {"requests", "aiohttp", "httpx", "boto3", "botocore", "aioboto3", "aiobotocore",
+     "niquests", "curl_cffi", "neo4j", "cassandra", "tensorflow", "onnxruntime", "flask",
+     "werkzeug", "keras", "paramiko"}
+)
+
+
+def session_factory_is_async(qualname: str | None, class_: str | None) -> bool | None:
+    """Whether ``sessionmaker(...)``-like factories make async sessions; None if not one.
+
+    ``class_`` is the qualified name of the ``class_=`` argument (``""`` when given but
+    unresolvable, None when absent).
+    """
+    if qualname not in SESSION_FACTORIES:
+        return None
+    if class_ is None:
+        return SESSION_FACTORIES[qualname]
+    return SESSION_CLASSES.get(class_, SESSION_FACTORIES[qualname])
+
+
+def looks_like_session_factory(local_name: str) -> bool:
+    """``SessionLocal``, ``async_session``, ``AsyncSessionLocal``… (imported from a project)."""
+    return local_name.lower().replace("_", "") in SESSION_FACTORY_NAMES
+
+
+#: Bases of settings classes that read the environment (and ``.env``) when instantiated.
+SETTINGS_BASES = frozenset(
+    {
+        "pydantic_settings.BaseSettings",
+        "pydantic_settings.main.BaseSettings",
+        "pydantic.BaseSettings",
+        "pydantic.v1.BaseSettings",
+        "pydantic.env_settings.BaseSettings",
+    }
+)
+
+#: Clients that keep a connection pool and are meant to live as long as the process.
+PROCESS_CLIENTS = frozenset(
+    {
+        "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
+        "redis.asyncio.Redis", "redis.asyncio.from_url", "redis.asyncio.Redis.from_url",
+        "redis.asyncio.client.Redis", "aioredis.Redis", "aioredis.from_url",
+        "httpx.Client", "httpx.AsyncClient", "requests.Session", "requests.session",
+        "aiohttp.ClientSession", "boto3.client", "boto3.resource", "boto3.Session",
+        "boto3.session.Session", "pymongo.MongoClient",
+        "motor.motor_asyncio.AsyncIOMotorClient", "elasticsearch.Elasticsearch",
+        "elasticsearch.AsyncElasticsearch", "openai.OpenAI", "openai.AsyncOpenAI",
+    }
+)
+
+#: Decorator names (last component) that memoise a factory.
+CACHE_DECORATORS = frozenset({"lru_cache", "cache", "cached", "alru_cache", "cached_property"})
+
+
+# --- background tasks ---------------------------------------------------------------
+
+BACKGROUND_TASKS = frozenset(
+    {
+        "fastapi.BackgroundTasks",
+        "fastapi.background.BackgroundTasks",
+        "starlette.background.BackgroundTasks",
+    }
+)
+BACKGROUND_TASK = frozenset({"starlette.background.BackgroundTask"})
+PARTIAL = frozenset({"functools.partial"})
+
+#: Awaitables that bound how long the awaits inside them may take.
+TIMEOUT_CALLS = frozenset(
+    {
+        "asyncio.timeout", "asyncio.timeout_at", "asyncio.wait_for",
+        "asyncio.timeouts.timeout", "asyncio.tasks.wait_for",
+        "anyio.fail_after", "anyio.move_on_after", "anyio.fail_at", "anyio.move_on_at",
+        "async_timeout.timeout", "async_timeout.timeout_at",
+        "trio.fail_after", "trio.move_on_after",
+    }
+)
+#: Awaiting these ends on its own: they are not what FPR404 asks to bound.
+SLEEP_CALLS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep"})
 
 
 # --- httpx clients and in-process transports ------------------------------------------

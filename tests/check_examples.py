@@ -19,7 +19,8 @@ def codes_in_examples() -> set[str]:
     command = [sys.executable, "-m", "flake8", "--select", "FPR", "examples/"]
     off_by_default = [rule.code for rule in ALL_RULES if rule.default_off]
     if off_by_default:
-        command[4:4] = ["--extend-select", ",".join(off_by_default)]
+        # before the path: inserting at 4 would make "--extend-select" the value of --select
+        command[-1:-1] = ["--extend-select", ",".join(off_by_default)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     return set(re.findall(r": (FPR\d{3}) ", result.stdout))
 

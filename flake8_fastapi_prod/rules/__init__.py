@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from ..rule import Rule
-from . import engines, lifecycle
+from . import background, blocking, engines, lifecycle, sessions
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
-    sorted((*lifecycle.RULES, *engines.RULES), key=lambda rule: rule.code)
+    sorted(
+        (
+            *lifecycle.RULES,
+            *engines.RULES,
+            *sessions.RULES,
+            *blocking.RULES,
+            *background.RULES,
+        ),
+        key=lambda rule: rule.code,
+    )
 )
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
