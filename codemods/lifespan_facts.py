@@ -29,6 +29,7 @@ from libcst.metadata import (
 )
 
 from libcst.metadata.base_provider import LazyValue
+from libcst.metadata.scope_provider import AnnotationScope
 
 from flake8_fastapi_prod import knowledge
 from flake8_fastapi_prod.analysis import _ENGINE_CONSUMERS, _ENGINE_METHODS, _LIBRARY_TOPS
@@ -82,6 +83,14 @@ class Meta:
 
     def scope(self, node: cst.CSTNode) -> Scope | None:
         return self._scopes.get(node)
+
+    def running_scope(self, node: cst.CSTNode) -> Scope | None:
+        """The scope whose code runs ``node``: PEP 695 annotation scopes are looked through
+        (libcst puts the decorators of ``def f[T]()`` in one)."""
+        scope = self.scope(node)
+        while isinstance(scope, AnnotationScope):
+            scope = scope.parent
+        return scope
 
     def qualname(self, node: cst.CSTNode) -> str | None:
         """The one qualified name of an expression; None when unknown or ambiguous."""

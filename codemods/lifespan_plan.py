@@ -192,7 +192,7 @@ class Planner:
     def _check_registration(self, target: Target, registration: Registration) -> None:
         node = registration.small or registration.decorator
         assert node is not None and target.anchor is not None
-        if self.meta.scope(node) is not target.scope:
+        if self.meta.running_scope(node) is not target.scope:
             raise Refuse(registration.line, "a handler is registered inside a nested function "
                                             "or class, which may run any number of times")
         if registration.line < self.meta.line(target.anchor):
