@@ -236,9 +236,9 @@ class Planner:
         if registration.function is not None:
             function = registration.function
             assert registration.decorator is not None
-            if not self._single_binding(function):
-                raise Refuse(registration.line, f"`{function.name.value}` is bound more than "
-                                                "once, so the name may not hold the handler")
+            if not self._last_binding(function):
+                raise Refuse(registration.line, f"`{function.name.value}` is bound again "
+                                                "later, so the name may not hold the handler")
             spec.edits.drop_decorators.add(registration.decorator)
             return self.invoke(function.name.value, self._definition_kind(function))
         handler = registration.handler
@@ -352,12 +352,26 @@ class Planner:
         definition = getattr(binding, "node", None)
         return definition if isinstance(definition, cst.FunctionDef) else None
 
-    def _single_binding(self, function: cst.FunctionDef) -> bool:
+    def _last_binding(self, function: cst.FunctionDef) -> bool:
+        """No later code of the same block rebinds the name: at start-up it holds the def.
+
+        Earlier bindings (``from .events import startup`` above ``def startup``) do not
+        matter; a ``global`` rebinding inside another function might, so it refuses.
+        """
         scope = self.meta.scope(function)
         if scope is None:
             return False
-        name = function.name.value
-        return len([a for a in scope.assignments[name] if a.scope is scope]) == 1
+        line = self.meta.line(function)
+        block = self.meta.enclosing_function(function)
+        for assignment in scope.assignments[function.name.value]:
+            node = getattr(assignment, "node", None)
+            if assignment.scope is not scope or node is function:
+                continue
+            if node is None or self.meta.enclosing_function(node) is not block:
+                return False
+            if self.meta.line(node) > line:
+                return False
+        return True
 
     def _is_parameter(self, name: cst.Name) -> bool:
         referents = self.meta.referents(name) or set()
