@@ -105,6 +105,12 @@ class ModuleFacts:
     rebound: set[str] = field(default_factory=set)
     #: functions that contain a ``yield``, with the line of their first one
     first_yield: dict[Function, int] = field(default_factory=dict)
+    #: path operation -> its HTTP methods, upper case (``@app.patch`` -> {"PATCH"};
+    #: ``@app.api_route(methods=[...])`` with a non-literal list -> empty set)
+    path_methods: dict[Function, set[str]] = field(default_factory=dict)
+    #: function -> local name -> the statements binding it in that function's own body
+    #: (``x = ...``, ``x: T = ...``, ``x += ...``, also ``a, x = ...``), in source order
+    local_bindings: dict[Function, dict[str, list[ast.stmt]]] = field(default_factory=dict)
     #: background tasks scheduled in the module, in walk order
     task_schedules: list[TaskSchedule] = field(default_factory=list)
     #: function definition -> the function or lambda it is nested in (None: module/class)
@@ -325,6 +331,7 @@ class Walker:
             func.value, call
         ):
             self.facts.path_operations.add(node)
+            self.facts.path_methods.setdefault(node, set()).update(_http_methods(call, func.attr))
 
     def _class_def(self, node: ast.ClassDef) -> None:
         if not self.scopes:
@@ -346,6 +353,8 @@ class Walker:
                 outer = (self.qualify(value.value) or "").rsplit(".", 1)[-1]
                 if outer in ("Annotated", "Optional", "Union"):
                     self.facts.type_aliases[targets[0].id] = value
+        elif value is not None:
+            self._local_binding(targets, node)
         if not isinstance(value, ast.Call):
             return
         names = [dotted(target) for target in targets]
@@ -391,6 +400,17 @@ class Walker:
     def _aug_assign(self, node: ast.AugAssign) -> None:
         if not self.scopes:
             self._bind_module_target(node.target, None)
+        else:
+            self._local_binding([node.target], node)
+
+    def _local_binding(self, targets: list[ast.expr], node: ast.stmt) -> None:
+        function = self.function
+        if function is None:
+            return
+        names = self.facts.local_bindings.setdefault(function, {})
+        for target in targets:
+            for name in _bound_names(target):
+                names.setdefault(name, []).append(node)
 
     def _return(self, node: ast.Return) -> None:
         if isinstance(node.value, ast.Call):
@@ -654,6 +674,31 @@ def _event_argument(call: ast.Call, keyword: str) -> str | None:
 
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
+
+
+def _bound_names(target: ast.expr) -> Iterator[str]:
+    """The plain names an assignment target binds (``a``, ``a, (b, *c)``)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound_names(target.value)
+
+
+def _http_methods(call: ast.Call, method: str) -> set[str]:
+    """``@x.patch(...)`` -> {"PATCH"}; ``@x.api_route(..., methods=[...])`` -> the literals."""
+    if method != "api_route":
+        return {method.upper()}
+    methods = _keyword(call, "methods")
+    if methods is None:
+        return {"GET"}
+    if isinstance(methods, (ast.List, ast.Tuple, ast.Set)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in methods.elts
+    ):
+        return {e.value.upper() for e in methods.elts}  # type: ignore[union-attr]
+    return set()
 
 
 def _parameter_names(args: ast.arguments) -> set[str]:

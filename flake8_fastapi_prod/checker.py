@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from . import __version__
+from . import __version__, testfiles
 from .analysis import NodeHook, Walker
 from .rule import Rule
 from .rules import ALL_RULES
@@ -37,6 +37,28 @@ class Plugin:
     def add_options(cls, manager: Any) -> None:
         if cls.default_ignored:
             manager.extend_default_ignore(cls.default_ignored)
+        manager.add_option(
+            "--fpr-test-files",
+            parse_from_config=True,
+            comma_separated_list=True,
+            default=list(testfiles.DEFAULT_TEST_FILES),
+            help="fnmatch patterns (base name or whole path) of test modules for "
+            "FPR502-FPR504 (default: %(default)s); conftest.py always holds fixtures",
+        )
+        manager.add_option(
+            "--fpr-test-functions",
+            parse_from_config=True,
+            comma_separated_list=True,
+            default=list(testfiles.DEFAULT_TEST_FUNCTIONS),
+            help="fnmatch patterns of test function names for FPR502-FPR504 "
+            "(default: %(default)s)",
+        )
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        testfiles.configure(
+            getattr(options, "fpr_test_files", None), getattr(options, "fpr_test_functions", None)
+        )
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         rules = [rule_class(self.filename) for rule_class in ALL_RULES]

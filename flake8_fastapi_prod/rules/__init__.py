@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from ..rule import Rule
-from . import background, blocking, engines, lifecycle, sessions
+from . import background, blocking, engines, handlers, lifecycle, sessions, testing
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
         (
             *lifecycle.RULES,
             *engines.RULES,
+            *testing.RULES,
+            *handlers.RULES,
             *sessions.RULES,
             *blocking.RULES,
             *background.RULES,
