@@ -30,7 +30,7 @@ from .lifespan_rewrite import (
     parse_statements,
     render,
 )
-from .lifespan_support import Kind
+from .lifespan_support import Kind, dispose_lines, engine_kind
 
 #: Imported names the codemod trusts to be engines even when the module does not use
 #: them as one (``from .db import engine``, ``async_engine``); other names FPR105 reports
@@ -42,7 +42,12 @@ _ENGINE_NAME = re.compile(
 
 
 def plan_pools(facts: ModuleFacts, options: Options, edits: Edits, report: Report) -> None:
-    """Add the pool parameters each flagged engine misses, as far as they are safe."""
+    """Add the pool parameters each flagged engine misses, as far as they are safe.
+
+    Modules importing alembic build throw-away engines on purpose (the rules skip them).
+    """
+    if facts.imports_alembic:
+        return
     for engine in facts.engines:
         missing = knowledge.missing_pool_params(engine.facts)
         sizing = [p for p in missing if p in knowledge.POOL_SIZE_PARAMS]
@@ -93,7 +98,7 @@ class DisposePlanner:
         self.report = report
 
     def run(self) -> None:
-        if not self.facts.holds_lifecycle():
+        if self.facts.imports_alembic or not self.facts.holds_lifecycle():
             return
         disposals = self._disposals()
         by_function: dict[cst.FunctionDef, list[Disposal]] = {}
@@ -121,11 +126,16 @@ class DisposePlanner:
             if engine.function is None:
                 disposal = self._module_engine(engine)
             elif in_lifespan and engine.name is not None:
-                disposal = Disposal(engine.name, _kind(engine.kind), engine.line, engine.function)
+                kind = engine_kind(engine.kind)
+                disposal = Disposal(engine.name, kind, engine.line, engine.function)
             elif in_lifespan:
                 disposal = self._refuse(engine.line, None, "it is not bound to a name")
             else:
                 continue
+            if disposal is not None:
+                found.setdefault(disposal.name, disposal)
+        for name, call in self.facts.module_calls:
+            disposal = self._factory_engine(name, call)
             if disposal is not None:
                 found.setdefault(disposal.name, disposal)
         for imported in self.facts.imported.values():
@@ -133,6 +143,41 @@ class DisposePlanner:
             if disposal is not None:
                 found.setdefault(disposal.name, disposal)
         return list(found.values())
+
+    def _factory_engine(self, name: str, call: cst.Call) -> Disposal | None:
+        """``engine = make_engine()`` / ``db = Database()`` at module level, where this
+        module's function returns an engine or the class's ``__init__`` creates one."""
+        assert isinstance(call.func, cst.Name)
+        referents = self.meta.referents(call.func) or set()
+        definition = getattr(next(iter(referents)), "node", None) if len(referents) == 1 else None
+        if not isinstance(definition, (cst.FunctionDef, cst.ClassDef)):
+            return None
+        engine, path = self._made_by(definition)
+        if engine is None or self.facts.is_disposed(name) or self.facts.is_disposed(engine.name):
+            return None
+        scope = self.meta.scope(call)
+        if scope is None or len(scope.assignments[name]) != 1:
+            return self._refuse(engine.line, name, "the name is also bound to something else")
+        if not any(_binds(statement, name) for statement in self.meta.module.body):
+            return self._refuse(engine.line, name, "it is only bound conditionally")
+        return Disposal(f"{name}{path}", engine_kind(engine.kind), self.meta.line(call))
+
+    def _made_by(
+        self, definition: cst.FunctionDef | cst.ClassDef
+    ) -> tuple[EngineSite | None, str]:
+        """The engine a factory function returns, or a class's ``__init__`` keeps on ``self``."""
+        for engine in self.facts.engines:
+            if isinstance(definition, cst.FunctionDef):
+                if engine.function is definition and engine.returned:
+                    return engine, ""
+            elif (
+                isinstance(engine.function, cst.FunctionDef)
+                and engine.function.name.value == "__init__"
+                and self.meta.parent(self.meta.parent(engine.function)) is definition
+                and (engine.name or "").startswith("self.")
+            ):
+                return engine, (engine.name or "")[len("self"):]
+        return None, ""
 
     def _module_engine(self, engine: EngineSite) -> Disposal | None:
         name = engine.name
@@ -147,17 +192,23 @@ class DisposePlanner:
         if not any(_binds(statement, name) for statement in self.meta.module.body):
             return self._refuse(engine.line, name, "it is only bound conditionally")
         kinds = {site.kind for site in sites}
-        kind = _kind(kinds.pop()) if len(kinds) == 1 else Kind.UNKNOWN
+        kind = engine_kind(kinds.pop()) if len(kinds) == 1 else Kind.UNKNOWN
         return Disposal(name, kind, engine.line)
 
     def _imported_engine(self, imported: ImportedName) -> Disposal | None:
         """Mirror of FPR105's imported-engine check, stricter about what it disposes."""
         local = imported.local
         looks_like_engine = imported.engine_uses or "engine" in local.lower()
-        if not looks_like_engine or self.facts.is_disposed(local):
+        if not looks_like_engine or self.facts.is_disposed(local) or imported.called:
             return None
         if imported.qualname.rsplit(".", 1)[-1][:1].isupper():
             return None
+        if imported.handler:
+            return self._refuse(
+                imported.line, local,
+                "it is a handler (a function), not an engine; once it is no longer registered "
+                "the lint rules may take it for one by its name",
+            )
         if not (imported.engine_uses or _ENGINE_NAME.fullmatch(local)):
             return self._refuse(imported.line, local, "nothing here shows it is an engine")
         if not isinstance(self.meta.scope(imported.node), GlobalScope):
@@ -304,30 +355,14 @@ class DisposePlanner:
         )
 
     def _lines(self, disposal: Disposal) -> Lines:
-        """``engine.dispose()``, awaited for an ``AsyncEngine``; decided at run time if unknown."""
-        call = f"{disposal.name}.dispose()"
-        if disposal.kind is Kind.ASYNC:
-            return [(0, f"await {call}")]
-        if disposal.kind is Kind.SYNC:
-            return [(0, call)]
-        coroutine = self.planner.refs.iscoroutinefunction()
-        if coroutine is None:
+        lines = dispose_lines(disposal.name, disposal.kind, self.planner.refs)
+        if lines is None:
             self._refuse(disposal.line, disposal.name, "`inspect` is bound to something else")
-            return []
-        return [
-            (0, f"if {coroutine}({disposal.name}.dispose):"),
-            (1, f"await {call}"),
-            (0, "else:"),
-            (1, call),
-        ]
+        return lines or []
 
 
 def _label(name: str | None) -> str:
     return f"engine `{name}`" if name else "the engine created here"
-
-
-def _kind(kind: knowledge.EngineKind) -> Kind:
-    return Kind.ASYNC if kind is knowledge.EngineKind.ASYNC else Kind.SYNC
 
 
 def _binds(statement: cst.CSTNode, name: str) -> bool:

@@ -258,6 +258,11 @@ class ImportedName:
     qualname: str
     line: int
     engine_uses: int = 0
+    #: called like a function: a function, not an engine
+    called: bool = False
+    #: registered as a handler (a function too), which the conversion turns into a plain
+    #: reference the lint rules no longer see as one
+    handler: bool = False
 
 
 @dataclass(eq=False)
@@ -286,6 +291,12 @@ class ModuleFacts:
     #: ``@x.on_event(...)`` decorators of FastAPI objects: they return the function as is
     event_decorators: set[cst.Decorator] = field(default_factory=set)
     imports_framework: bool = False
+    #: the module imports alembic: its engines are throw-away (the lint rules skip it)
+    imports_alembic: bool = False
+    #: ``target = source`` bindings of names and attributes: source -> its other names
+    aliases: dict[str, set[str]] = field(default_factory=dict)
+    #: module-level ``name = f(...)`` statements: where a local factory's engine lands
+    module_calls: list[tuple[str, cst.Call]] = field(default_factory=list)
 
     def lifespan_functions(self) -> list[cst.FunctionDef]:
         """Functions named by a ``lifespan=`` argument, matched by name like the lint rules."""
@@ -308,9 +319,11 @@ class ModuleFacts:
         )
 
     def is_disposed(self, name: str | None) -> bool:
+        """``name.dispose()`` is called, or the dispose of a name it was assigned to."""
         if name is None:
             return False
-        return name in self.disposed or name.rsplit(".", 1)[-1] in self.disposed
+        names = {name, *self.aliases.get(name, ())}
+        return any(n in self.disposed or n.rsplit(".", 1)[-1] in self.disposed for n in names)
 
 
 class FactCollector(cst.CSTVisitor):
@@ -344,16 +357,17 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            top = dotted(alias.name)
-            if top is not None and top.split(".")[0] in knowledge.FRAMEWORK_MODULES:
-                self.facts.imports_framework = True
+            top = (dotted(alias.name) or "").split(".")[0]
+            self.facts.imports_framework |= top in knowledge.FRAMEWORK_MODULES
+            self.facts.imports_alembic |= top == "alembic"
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = dotted(node.module) if node.module is not None else ""
         level = len(node.relative)
         top = (module or "").split(".")[0]
-        if level == 0 and top in knowledge.FRAMEWORK_MODULES:
-            self.facts.imports_framework = True
+        if level == 0:
+            self.facts.imports_framework |= top in knowledge.FRAMEWORK_MODULES
+            self.facts.imports_alembic |= top == "alembic"
         if (level == 0 and top in _LIBRARY_TOPS) or isinstance(node.names, cst.ImportStar):
             return
         prefix = "." * level + (module or "")
@@ -362,6 +376,23 @@ class FactCollector(cst.CSTVisitor):
             self.facts.imported[local] = ImportedName(
                 node, local, f"{prefix}.{alias.evaluated_name}", self.meta.line(node)
             )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """Record aliases (``app.state.db = engine``) and module-level factory calls."""
+        targets = [dotted(t.target) for t in node.targets]
+        source = dotted(node.value)
+        if source is not None:
+            self.facts.aliases.setdefault(source, set()).update(t for t in targets if t)
+        value = node.value
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and len(targets) == 1
+            and targets[0] is not None
+            and "." not in targets[0]
+            and isinstance(self.meta.scope(node), GlobalScope)
+        ):
+            self.facts.module_calls.append((targets[0], value))
 
     # --- calls ---------------------------------------------------------------
 
@@ -375,6 +406,8 @@ class FactCollector(cst.CSTVisitor):
             self._engine(node, qualname, kind)
             return
         func = node.func
+        if isinstance(func, cst.Name) and func.value in self.facts.imported:
+            self.facts.imported[func.value].called = True
         if not isinstance(func, cst.Attribute):
             return
         attr = func.attr.value
@@ -475,6 +508,7 @@ class FactCollector(cst.CSTVisitor):
             ))
             return
         for element in value.elements:
+            self._note_handler(element.value)
             # the lint rules report the list, so notes about its handlers point there too
             target.registrations.append(Registration(event, "constructor", line, element.value))
 
@@ -594,7 +628,18 @@ class FactCollector(cst.CSTVisitor):
         for target in self.facts.targets:
             self._check_uses(target)
 
+    def _note_handler(self, handler: cst.BaseExpression | None) -> None:
+        """``engine.dispose`` registered as a handler disposes it; an imported name
+        registered as a handler is a function (both as the lint rules see it)."""
+        if isinstance(handler, cst.Attribute) and handler.attr.value == "dispose":
+            receiver = dotted(handler.value)
+            if receiver is not None:
+                self.facts.disposed.update({receiver, receiver.rsplit(".", 1)[-1]})
+        elif isinstance(handler, cst.Name) and handler.value in self.facts.imported:
+            self.facts.imported[handler.value].handler = True
+
     def _attach(self, receiver: cst.BaseExpression, registration: Registration) -> None:
+        self._note_handler(registration.handler)
         target = self._resolve(receiver)
         if target is None:
             if not self._is_framework_receiver(receiver):

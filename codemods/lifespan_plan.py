@@ -39,7 +39,15 @@ from .lifespan_facts import (
 )
 from .lifespan_rewrite import Lines, Namer, Note, Options, Report, blank_lines, parse_statements
 from .lifespan_rewrite import remove_statement
-from .lifespan_support import HandlerRunner, ImportRefs, Kind, Refuse, Spec
+from .lifespan_support import (
+    HandlerRunner,
+    ImportRefs,
+    Kind,
+    Refuse,
+    Spec,
+    dispose_lines,
+    engine_kind,
+)
 
 _LOOPS = (cst.For, cst.While, cst.CompFor)
 _SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Module)
@@ -283,7 +291,25 @@ class Planner:
         if isinstance(handler, cst.Name) and self._stable(handler):
             spec.reads.add(handler.value)
             return self.invoke(handler.value, self._reference_kind(handler))
+        if m.matches(handler, m.Attribute(value=m.Name(), attr=m.Name("dispose"))):
+            return self._inline_dispose(handler, spec)  # type: ignore[arg-type]
         return None
+
+    def _inline_dispose(self, handler: cst.Attribute, spec: Spec) -> Lines | None:
+        """``engine.dispose`` as a handler: called in place, so the dispose stays visible."""
+        engine = handler.value
+        assert isinstance(engine, cst.Name)
+        if not self._stable(engine):
+            return None
+        spec.reads.add(engine.value)
+        kinds = {
+            e.kind for e in self.facts.engines if e.name == engine.value and e.function is None
+        }
+        kind = engine_kind(kinds.pop()) if len(kinds) == 1 else Kind.UNKNOWN
+        lines = dispose_lines(engine.value, kind, self.refs)
+        if lines is None:
+            raise Refuse(None, "`inspect` is bound to something else here")
+        return lines
 
     def _stable(self, name: cst.Name) -> bool:
         """Bound exactly once (not in a loop), or a builtin: the name cannot move."""

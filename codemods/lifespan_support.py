@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from flake8_fastapi_prod import knowledge
+
 from .lifespan_facts import Meta, ModuleFacts, Target, dotted
 from .lifespan_rewrite import Edits, Lines, Namer, blank_lines, parse_statements, render
 
@@ -31,7 +33,7 @@ class Refuse(Exception):
     """Leave the target untouched: raised wherever certainty ends (``line`` None: the target's)."""
 
     def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(line, reason)
         self.line = line
         self.reason = reason
 
@@ -56,6 +58,27 @@ class Spec:
     #: also run what other code still registers on the app's router lists
     runs_router_lists: bool = False
     edits: Edits = field(default_factory=Edits)
+
+
+def engine_kind(kind: knowledge.EngineKind) -> Kind:
+    """``AsyncEngine.dispose`` must be awaited, ``Engine.dispose`` must not."""
+    return Kind.ASYNC if kind is knowledge.EngineKind.ASYNC else Kind.SYNC
+
+
+def dispose_lines(name: str, kind: Kind, refs: "ImportRefs") -> Lines | None:
+    """``name.dispose()``, awaited for an ``AsyncEngine``, decided at run time if unknown.
+
+    Written as a call (not handed to the helper) so the lint rules see the dispose.
+    """
+    call = f"{name}.dispose()"
+    if kind is Kind.ASYNC:
+        return [(0, f"await {call}")]
+    if kind is Kind.SYNC:
+        return [(0, call)]
+    coroutine = refs.iscoroutinefunction()
+    if coroutine is None:
+        return None
+    return [(0, f"if {coroutine}({name}.dispose):"), (1, f"await {call}"), (0, "else:"), (1, call)]
 
 
 class ImportRefs:
