@@ -61,6 +61,10 @@ class EngineInfo:
     function: Function | None
     name: str | None
     returned: bool = False
+    #: other names the engine is bound to later (``app.state.db = engine``)
+    aliases: set[str] = field(default_factory=set)
+    #: for ``engine = make_engine()`` at module level: the engine the factory creates
+    created_by: EngineInfo | None = None
 
 
 @dataclass(eq=False)
@@ -71,6 +75,8 @@ class ImportedName:
     local: str
     qualname: str
     engine_uses: int = 0
+    #: called like a function (``create_async_engine(...)``): a factory, not an engine
+    called: bool = False
 
 
 @dataclass(eq=False)
@@ -166,6 +172,12 @@ class ModuleFacts:
             or any(reg.event == "shutdown" for reg in self.events)
         )
 
+    def engine_disposed(self, engine: EngineInfo) -> bool:
+        names = [engine.name, *engine.aliases]
+        if engine.created_by is not None:
+            names += [engine.created_by.name, *engine.created_by.aliases]
+        return any(self.is_disposed(name) for name in names)
+
     def is_disposed(self, name: str | None) -> bool:
         if name is None:
             return False
@@ -191,6 +203,13 @@ class Walker:
         #: calls already classified (an assignment classifies its value before the walk
         #: reaches the call itself)
         self._known_calls: dict[ast.Call, AppInfo | EngineInfo | None] = {}
+        #: class bodies around the current node: a ``def`` there is a method, not a
+        #: module-level name that hides an import
+        self._class_depth = 0
+        self._module_defs: set[Function] = set()
+        self._class_inits: dict[str, ast.FunctionDef] = {}
+        #: (scope, dotted name) -> the engine bound there
+        self._engines: dict[tuple[Scope, str], EngineInfo] = {}
         #: ``x.on_event(...)`` calls -> the handler they decorate or are applied to
         self._handlers: dict[ast.Call, ast.expr | Function] = {}
         #: function -> names bound there to a ``BackgroundTasks`` (annotated parameters,
@@ -198,6 +217,11 @@ class Walker:
         self._task_receivers: dict[Scope, set[str]] = {}
 
     # --- context queries used by rules -------------------------------------
+
+    @property
+    def _at_module_level(self) -> bool:
+        """Directly in the module's body (also under ``if``/``try``), not in a class or def."""
+        return not self.scopes and not self._class_depth
 
     @property
     def scope(self) -> Scope:
@@ -268,6 +292,14 @@ class Walker:
         if kind in _SCOPES:
             self._visit_scope(node)  # type: ignore[arg-type]
             return
+        if kind is ast.ClassDef:
+            self._class_depth += 1
+            self._visit_fields(node)
+            self._class_depth -= 1
+        else:
+            self._visit_fields(node)
+
+    def _visit_fields(self, node: ast.AST) -> None:
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
@@ -311,13 +343,15 @@ class Walker:
     def _function_def(self, node: Function) -> None:
         self.facts.functions.setdefault(node.name, []).append(node)
         self.facts.enclosing[node] = self.scope
+        if self._at_module_level:
+            self._module_defs.add(node)
         args = node.args
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
             if arg.annotation is not None and not self.annotation_qualnames(
                 arg.annotation
             ).isdisjoint(knowledge.BACKGROUND_TASKS):
                 self._task_receivers.setdefault(node, set()).add(arg.arg)
-        if not self.scopes:
+        if self._at_module_level:
             self.facts.imports.shadow(node.name)
             self.facts.rebound.add(node.name)
         for decorator in node.decorator_list:
@@ -334,9 +368,12 @@ class Walker:
             self.facts.path_methods.setdefault(node, set()).update(_http_methods(call, func.attr))
 
     def _class_def(self, node: ast.ClassDef) -> None:
-        if not self.scopes:
+        if self._at_module_level:
             self.facts.imports.shadow(node.name)
             self.facts.rebound.add(node.name)
+            for statement in node.body:
+                if isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
+                    self._class_inits[node.name] = statement
         for base in node.bases:
             qualname = self.qualify(base)
             if knowledge.is_app_factory(qualname) or base_name(base) in self._app_classes:
@@ -347,7 +384,7 @@ class Walker:
     def _assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
-        if not self.scopes:
+        if self._at_module_level:
             self._module_binding(targets, value)
             if isinstance(value, ast.Subscript) and isinstance(targets[0], ast.Name):
                 outer = (self.qualify(value.value) or "").rsplit(".", 1)[-1]
@@ -355,6 +392,8 @@ class Walker:
                     self.facts.type_aliases[targets[0].id] = value
         elif value is not None:
             self._local_binding(targets, node)
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            self._alias_engine(targets, value)
         if not isinstance(value, ast.Call):
             return
         names = [dotted(target) for target in targets]
@@ -368,8 +407,40 @@ class Walker:
             app.name = name
             self._apps[(self.scope, name)] = app
         engine = self._engine_for_call(value)
+        if engine is None and self._at_module_level and isinstance(value.func, ast.Name):
+            engine = self._engine_through_factory(value, value.func.id)
         if engine is not None:
             engine.name = name
+            self._engines[(self.scope, name)] = engine
+
+    def _engine_through_factory(self, call: ast.Call, callee: str) -> EngineInfo | None:
+        """``engine = make_engine(URL)`` / ``db = Database()`` at module level, where the
+        same module's function returns an engine or the class's ``__init__`` creates one:
+        the engine exists from import time on, like a direct ``create_engine`` call."""
+        factories = [f for f in self.facts.functions.get(callee, ()) if f in self._module_defs]
+        init = self._class_inits.get(callee)
+        for engine in self.facts.engines:
+            if (engine.function in factories and engine.returned) or (
+                init is not None and engine.function is init
+            ):
+                through = EngineInfo(
+                    call, engine.facts, engine.kind, None, None, name=None, created_by=engine
+                )
+                self.facts.engines.append(through)
+                self._known_calls[call] = through
+                return through
+        return None
+
+    def _alias_engine(self, targets: list[ast.expr], value: ast.expr) -> None:
+        """``app.state.db = engine``: disposing ``app.state.db`` disposes the engine."""
+        source = dotted(value)
+        if source is None:
+            return
+        for scope in [*reversed(self.scopes), None]:
+            engine = self._engines.get((scope, source))
+            if engine is not None:
+                engine.aliases.update(n for n in map(dotted, targets) if n is not None)
+                return
 
     def _module_binding(self, targets: list[ast.expr], value: ast.expr | None) -> None:
         literal = None
@@ -398,7 +469,7 @@ class Walker:
         self.facts.rebound.add(name)
 
     def _aug_assign(self, node: ast.AugAssign) -> None:
-        if not self.scopes:
+        if self._at_module_level:
             self._bind_module_target(node.target, None)
         else:
             self._local_binding([node.target], node)
@@ -413,10 +484,13 @@ class Walker:
                 names.setdefault(name, []).append(node)
 
     def _return(self, node: ast.Return) -> None:
+        engine = None
         if isinstance(node.value, ast.Call):
             engine = self._engine_for_call(node.value)
-            if engine is not None:
-                engine.returned = True
+        elif isinstance(node.value, ast.Name) and self.scopes:
+            engine = self._engines.get((self.scope, node.value.id))
+        if engine is not None:
+            engine.returned = True
 
     def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         function = self.function
@@ -439,19 +513,18 @@ class Walker:
             if isinstance(dependency, ast.Name):
                 self.facts.dependency_names.add(dependency.id)
             return
+        self._count_engine_uses(node, func)
         if not isinstance(func, ast.Attribute):
+            if isinstance(func, ast.Name) and func.id in self.facts.imported:
+                self.facts.imported[func.id].called = True
             return
         if func.attr == "dispose":
-            receiver = dotted(func.value)
-            if receiver is not None:
-                self.facts.disposed.add(receiver)
-                self.facts.disposed.add(receiver.rsplit(".", 1)[-1])
+            self._note_disposed(func.value)
         elif func.attr == "on_event" and self._is_event_target(func.value):
             self._register(node, "on_event", func.value, self._handlers.get(node))
         elif func.attr == "add_event_handler" and self._is_event_target(func.value):
             handler = node.args[1] if len(node.args) > 1 else _keyword(node, "func")
             self._register(node, "add_event_handler", func.value, handler)
-        self._count_engine_uses(node, func)
 
     def _background_task(self, call: ast.Call, func: ast.expr, qualname: str | None) -> None:
         """``tasks.add_task(f, ...)`` on a ``BackgroundTasks`` and ``BackgroundTask(f, ...)``."""
@@ -482,10 +555,28 @@ class Walker:
     ) -> None:
         event = _event_argument(call, "event_type")
         if event is not None:
+            self._note_dispose_references(handler)
             target = self.resolve_app(receiver)
             self.facts.events.append(
                 EventRegistration(call, form, event, target, handler, self.scope)
             )
+
+    def _note_dispose_references(self, handler: ast.AST | None) -> None:
+        """``add_event_handler("shutdown", engine.dispose)``, ``on_shutdown=[engine.dispose]``.
+
+        An imported name registered as a handler is a function, not an engine."""
+        elements = handler.elts if isinstance(handler, (ast.List, ast.Tuple)) else [handler]
+        for element in elements:
+            if isinstance(element, ast.Attribute) and element.attr == "dispose":
+                self._note_disposed(element.value)
+            elif isinstance(element, ast.Name) and element.id in self.facts.imported:
+                self.facts.imported[element.id].called = True
+
+    def _note_disposed(self, receiver: ast.expr) -> None:
+        name = dotted(receiver)
+        if name is not None:
+            self.facts.disposed.add(name)
+            self.facts.disposed.add(name.rsplit(".", 1)[-1])
 
     # --- FastAPI objects --------------------------------------------------------
 
@@ -510,6 +601,7 @@ class Walker:
                     self.facts.lifespan_names.add(keyword.value.id)
             elif keyword.arg in knowledge.EVENT_KWARGS and not _is_none(keyword.value):
                 event = knowledge.EVENT_KWARGS[keyword.arg]
+                self._note_dispose_references(keyword.value)
                 self.facts.events.append(
                     EventRegistration(keyword, "constructor", event, app, keyword.value, self.scope)
                 )
@@ -555,13 +647,16 @@ class Walker:
         return is_path and self._unknown_receiver(node)
 
     def _unknown_receiver(self, node: ast.expr) -> bool:
-        """A receiver bound by an import, a parameter or ``self.x`` in a FastAPI module."""
-        if not self.facts.is_fastapi_module:
-            return False
+        """A receiver bound by an import, a parameter or ``self.x`` in a FastAPI module.
+
+        Outside one, only the project's own app or router imported under its usual name
+        (``from .main import app``), which is how handler modules register on it."""
         name = dotted(node)
         if name is None:
             return False
         head = name.split(".", 1)[0]
+        if not self.facts.is_fastapi_module:
+            return head in self.facts.imported and _is_app_like_name(name)
         if head in self.facts.imported or self.is_parameter(head):
             return True
         return head == "self" or name in ("app", "router", "app.router")
@@ -601,6 +696,7 @@ class Walker:
             keywords=frozenset(k.arg for k in call.keywords if k.arg is not None),
             has_double_star=any(k.arg is None for k in call.keywords),
             poolclass=poolclass,
+            url_prefix=_formatted_prefix(url_node),
         )
 
     def _literal_string(self, node: ast.expr | None) -> str | None:
@@ -611,15 +707,15 @@ class Walker:
             return self.facts.string_constants.get(node.id)
         return None
 
-    def _count_engine_uses(self, call: ast.Call, func: ast.Attribute) -> None:
+    def _count_engine_uses(self, call: ast.Call, func: ast.expr) -> None:
         """Imported names used the way engines are used: ``engine.begin()``, ``bind=engine``."""
         imported = self.facts.imported
         if not imported:
             return
         candidates: list[ast.expr] = [k.value for k in call.keywords if k.arg == "bind"]
-        if func.attr in _ENGINE_METHODS:
+        if isinstance(func, ast.Attribute) and func.attr in _ENGINE_METHODS:
             candidates.append(func.value)
-        if func.attr in _ENGINE_CONSUMERS and call.args:
+        if base_name(func) in _ENGINE_CONSUMERS and call.args:
             candidates.append(call.args[0])
         for node in candidates:
             if isinstance(node, ast.Name) and node.id in imported:
@@ -627,7 +723,8 @@ class Walker:
 
 
 _LIBRARY_TOPS = frozenset({"fastapi", "starlette", "sqlalchemy", "sqlmodel", "pydantic"})
-_ENGINE_METHODS = frozenset({"begin", "connect", "dispose", "raw_connection", "sync_engine"})
+#: ``connect()`` is left out: ``databases.Database`` and DBAPI modules have it too
+_ENGINE_METHODS = frozenset({"begin", "dispose", "raw_connection", "sync_engine"})
 _ENGINE_CONSUMERS = frozenset(
     {"sessionmaker", "async_sessionmaker", "Session", "AsyncSession", "create_all", "drop_all"}
 )
@@ -669,6 +766,32 @@ def _event_argument(call: ast.Call, keyword: str) -> str | None:
     node = call.args[0] if call.args else _keyword(call, keyword)
     if isinstance(node, ast.Constant) and node.value in knowledge.EVENT_TYPES:
         return node.value  # type: ignore[return-value]
+    return None
+
+
+def _is_app_like_name(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last in _APP_NAMES or last.endswith(("_app", "_router"))
+
+
+_APP_NAMES = frozenset({"app", "application", "api", "router", "api_router"})
+
+
+def _formatted_prefix(node: ast.expr | None) -> str | None:
+    """The literal text a formatted string starts with: ``f"bigquery://{p}"`` ->
+    ``bigquery://``; also ``"…" + x`` and ``"…{}".format(x)``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        node = node.left
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        node = node.func.value
+    if isinstance(node, ast.JoinedStr) and node.values:
+        node = node.values[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
     return None
 
 

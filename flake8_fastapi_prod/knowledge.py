@@ -125,11 +125,35 @@ class EngineCall:
     keywords: frozenset[str]
     has_double_star: bool = False
     poolclass: str | None = None
+    #: the literal start of a URL built by formatting (``f"bigquery://{project}"``)
+    url_prefix: str | None = None
+
+    @property
+    def dialect(self) -> str | None:
+        """The URL's backend name (``postgresql`` of ``postgresql+asyncpg://…``), if visible."""
+        text = self.url if self.url is not None else self.url_prefix
+        if text is None or ":" not in text:
+            return None
+        return url_dialect(text)
+
+
+def url_dialect(url: str) -> str:
+    return url.split(":", 1)[0].split("+", 1)[0].strip().lower()
 
 
 def is_sqlite_url(url: str) -> bool:
     """``sqlite://``, ``sqlite+pysqlite://``, ``sqlite+aiosqlite://``…"""
-    return url.split(":", 1)[0].split("+", 1)[0].strip().lower() == "sqlite"
+    return url_dialect(url) == "sqlite"
+
+
+#: Backends with no server connection to size, recycle or ping: embedded databases and
+#: HTTP query services (a pre-ping on BigQuery runs a query job on every checkout).
+SERVERLESS_DIALECTS: dict[str, str] = {
+    "sqlite": "a SQLite URL: no server to recycle or ping",
+    "duckdb": "an embedded DuckDB URL: no server to recycle or ping",
+    "bigquery": "a BigQuery URL: HTTP jobs, no server connections to pool",
+    "awsathena": "an Athena URL: HTTP queries, no server connections to pool",
+}
 
 
 def pool_exemption(call: EngineCall) -> str | None:
@@ -148,8 +172,9 @@ def pool_exemption(call: EngineCall) -> str | None:
         if call.poolclass in NON_QUEUE_POOLS:
             return f"poolclass={call.poolclass.rsplit('.', 1)[1]} keeps no pool to size"
         return "an explicit poolclass the rule cannot see through"
-    if call.url is not None and is_sqlite_url(call.url):
-        return "a SQLite URL: no server to recycle or ping"
+    dialect = call.dialect
+    if dialect is not None and dialect in SERVERLESS_DIALECTS:
+        return SERVERLESS_DIALECTS[dialect]
     return None
 
 

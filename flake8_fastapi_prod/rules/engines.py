@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..analysis import EngineInfo, ModuleFacts
 from ..knowledge import missing_pool_params
-from ..rule import Rule
+from ..rule import Finding, Rule
+from ..testfiles import configured
+
+
+class _EngineRule(Rule):
+    """Engine rules judge serving code: tests and Alembic migrations build throw-away
+    engines on purpose, so the rules stay silent there."""
+
+    def results(self, facts: ModuleFacts) -> Iterator[Finding]:
+        if configured().is_fixture_file(self.filename) or "alembic" in facts.imports.modules:
+            return iter(())
+        return super().results(facts)
+
+
+_NOT_SERVING_CODE = (
+    " Test modules (`--fpr-test-files`, `conftest.py`) and modules that import `alembic` "
+    "are not checked: their engines are throw-away by design."
+)
 
 _ENGINE_IN_LIFESPAN = '''\
 @asynccontextmanager
@@ -18,7 +37,7 @@ async def lifespan(app: FastAPI):
 '''
 
 
-class EngineAtImportTime(Rule):
+class EngineAtImportTime(_EngineRule):
     code = "FPR104"
     message = (
         "engine created at import time: create it in the lifespan, keep it on "
@@ -77,8 +96,10 @@ async def lifespan(app):
 ''',
     )
     limitations = (
-        "An engine created in a function that module-level code calls "
-        "(`engine = get_engine()`) is not followed into the function."
+        "Followed one level into the same module: `engine = make_engine(url)` where "
+        "`make_engine` returns the engine it creates, and `db = Database()` where "
+        "`Database.__init__` creates one, are flagged at the module-level call. Factories "
+        "in other modules are not followed." + _NOT_SERVING_CODE
     )
 
     def finish(self, facts: ModuleFacts) -> None:
@@ -87,7 +108,7 @@ async def lifespan(app):
                 self.report(engine.call)
 
 
-class EngineNeverDisposed(Rule):
+class EngineNeverDisposed(_EngineRule):
     code = "FPR105"
     message = (
         "engine `{name}` is never disposed: call `{name}.dispose()` (awaited for async "
@@ -180,9 +201,12 @@ app = FastAPI(title=settings.title)
     )
     limitations = (
         "An imported name counts as an engine when the module uses it as one "
-        "(`engine.connect()`, `bind=engine`, `sessionmaker(engine)`, …) or its name "
-        "contains `engine`. Any `.dispose()` call on the same name anywhere in the "
-        "module counts as disposing it."
+        "(`engine.begin()`, `bind=engine`, `sessionmaker(engine)`, …) or its name "
+        "contains `engine`, unless the module calls it or registers it as a handler (then "
+        "it is a function) or its name is capitalised (a class). Any `.dispose()` call on "
+        "the same name, or on a name the engine was assigned to (`app.state.db = engine`), "
+        "counts as disposing it; so does registering `engine.dispose` as a shut-down "
+        "handler." + _NOT_SERVING_CODE
     )
 
     def finish(self, facts: ModuleFacts) -> None:
@@ -191,23 +215,25 @@ app = FastAPI(title=settings.title)
         lifespans = set(facts.lifespans())
         for engine in facts.engines:
             in_lifecycle = engine.scope is None or engine.function in lifespans
-            if in_lifecycle and not engine.returned and not facts.is_disposed(engine.name):
+            if in_lifecycle and not engine.returned and not facts.engine_disposed(engine):
                 self.report(engine.call, name=engine.name or "engine")
         for imported in facts.imported.values():
+            if imported.called or imported.qualname.rsplit(".", 1)[-1][:1].isupper():
+                continue  # a function or a class, not an engine instance
             looks_like_engine = imported.engine_uses or "engine" in imported.local.lower()
             if looks_like_engine and not facts.is_disposed(imported.local):
-                if imported.qualname.rsplit(".", 1)[-1][:1].isupper():
-                    continue  # a class, not an engine instance
                 self.report(imported.node, name=imported.local)
 
 
-class _PoolRule(Rule):
+class _PoolRule(_EngineRule):
     """FPR106–FPR108 share one decision with the codemod: ``knowledge.missing_pool_params``."""
 
     params: tuple[str, ...] = ()
 
     def finish(self, facts: ModuleFacts) -> None:
         for engine in facts.engines:
+            if engine.created_by is not None:
+                continue  # reported at the factory's own create_engine call
             missing = [p for p in missing_pool_params(engine.facts) if p in self.params]
             if missing:
                 self.report(engine.call, missing=", ".join(f"`{p}`" for p in missing))
@@ -218,8 +244,10 @@ _POOL_LIMITATIONS = (
     "module-level name bound once to a literal), `poolclass=NullPool`/`StaticPool`/"
     "`SingletonThreadPool`/`AssertionPool` or a poolclass the rule cannot resolve, "
     "`creator=`, `**kwargs` passed to the factory, and `engine_from_config` (the "
-    "settings are in the mapping). A URL read from settings or the environment is not "
-    "exempt."
+    "settings are in the mapping); DuckDB, BigQuery and Athena URLs (no server "
+    "connections; a formatted URL such as `f\"bigquery://{project}\"` counts by its "
+    "literal start). A URL read from settings or the environment is not exempt."
+    + _NOT_SERVING_CODE
 )
 _POOL_FIX = (
     "The codemod adds `pool_recycle`/`pool_pre_ping` to every flagged engine, and "
@@ -393,7 +421,7 @@ engine = create_async_engine("sqlite+aiosqlite:///./test.db")
     limitations = _POOL_LIMITATIONS
 
 
-class EnginePerRequest(Rule):
+class EnginePerRequest(_EngineRule):
     code = "FPR109"
     message = (
         "engine created inside a {where}: a new pool per request; create one engine in "
@@ -473,7 +501,7 @@ def users():
     )
     limitations = (
         "Only engines created directly in the body of a path operation or of a function "
-        "referenced by `Depends(...)`/`Security(...)` in the same module."
+        "referenced by `Depends(...)`/`Security(...)` in the same module." + _NOT_SERVING_CODE
     )
 
     def finish(self, facts: ModuleFacts) -> None:
