@@ -104,8 +104,14 @@ class Planner:
                 f"the {target.kind} is not created by a plain `name = ...` or `return ...` "
                 "statement, so there is no place to define its lifespan",
             )
-        if target.has_double_star():
-            raise Refuse(target.line, "`**kwargs` passed to it may already carry `lifespan=`")
+        if target.has_double_star() and spec.existing is None:
+            self.report.notes.append(Note(
+                target.line,
+                f"{target.label} also receives `**` arguments: a `lifespan=` among them now "
+                "raises TypeError when the app is created (FastAPI used to skip the handlers "
+                "silently); `on_startup`/`on_shutdown` among them run after the handlers "
+                "converted here",
+            ))
         if self.refs.asynccontextmanager() is None:
             raise Refuse(target.line, "`asynccontextmanager` is bound to something else here")
 
