@@ -113,15 +113,16 @@ class Edits:
     def remove_lines(self, parents: Callable[[cst.CSTNode], cst.CSTNode | None]) -> None:
         """Move the comments of statements that disappear entirely onto what follows."""
         removed = [small for small, edit in self.small.items() if edit is remove_statement]
-        for line in {parents(small) for small in removed}:
-            if not isinstance(line, cst.SimpleStatementLine):
-                continue
-            if not all(self.small.get(s) is remove_statement for s in line.body):
-                continue
+        lines = {parents(small) for small in removed}
+        gone = [line for line in lines if isinstance(line, cst.SimpleStatementLine)
+                and self._gone(line)]
+        placed = [(parents(line), line) for line in gone]
+        # document order, so comments carried onto the same statement keep theirs
+        placed.sort(key=lambda item: list(getattr(item[0], "body", ())).index(item[1]))
+        for block, line in placed:
             comments = comment_lines(line)
             if not comments:
                 continue
-            block = parents(line)
             body = list(getattr(block, "body", ()))
             following = [s for s in body[body.index(line) + 1:] if not self._gone(s)]
             if following:
