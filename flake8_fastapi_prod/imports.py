@@ -57,32 +57,32 @@ class ImportTable:
 
     def qualify(self, node: ast.expr) -> str | None:
         """The qualified name of a ``Name`` or dotted ``Attribute`` chain, or None."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        chain = _chain(node)
+        if chain is None:
             return None
-        base = self.names.get(node.id)
+        head, parts = chain
+        base = self.names.get(head)
         if base is None:
-            if node.id in _BUILTINS and node.id not in self.shadowed:
-                base = "builtins." + node.id
+            if head in _BUILTINS and head not in self.shadowed:
+                base = "builtins." + head
             else:
                 return None
-        if parts:
-            parts.reverse()
-            return base + "." + ".".join(parts)
-        return base
+        return ".".join((base, *parts))
 
 
 def dotted(node: ast.expr) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None (a call or subscript in the chain)."""
+    chain = _chain(node)
+    return None if chain is None else ".".join((chain[0], *chain[1]))
+
+
+def _chain(node: ast.expr) -> tuple[str, list[str]] | None:
+    """``a.b.c`` -> (``a``, [``b``, ``c``]); None when the chain does not start at a name."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
     if not isinstance(node, ast.Name):
         return None
-    parts.append(node.id)
     parts.reverse()
-    return ".".join(parts)
+    return node.id, parts

@@ -10,21 +10,10 @@ from dataclasses import dataclass
 from .. import testfiles
 from ..analysis import Function, ModuleFacts, Walker, base_name
 from ..imports import dotted
+from ..positions import contains, end_of, start_of
 from ..rule import Rule
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-
-def _position(node: ast.AST) -> tuple[int, int]:
-    return node.lineno, node.col_offset  # type: ignore[attr-defined]
-
-
-def _end(node: ast.AST) -> tuple[int, int]:
-    return node.end_lineno or node.lineno, node.end_col_offset or 0  # type: ignore[attr-defined]
-
-
-def _contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return _position(outer) <= _position(inner) and _end(inner) <= _end(outer)
 
 
 def _parameters(function: Function) -> list[ast.arg]:
@@ -363,7 +352,7 @@ def set_tier(user_id: int, values: TierUpdate):
         target_root = (dotted(node.targets[0]) or "").split(".", 1)[0]
         if param not in models or target_root == param:
             return
-        if any(_contains(guard, node) for guard in self._guards.get(function, ())):
+        if any(contains(guard, node) for guard in self._guards.get(function, ())):
             return
         self._copied.add(function)
         what = f"copies `{param}.{value.attr}` attribute by attribute"
@@ -832,7 +821,7 @@ class _Strings:
 
     def _chain(self, name: str, before: tuple[int, int]) -> list[ast.stmt] | None:
         """The last plain assignment of a local name before ``before``, and the ``+=`` after."""
-        statements = [s for s in self.bindings.get(name, ()) if _end(s) <= before]
+        statements = [s for s in self.bindings.get(name, ()) if end_of(s) <= before]
         if not statements:
             return None
         start = 0
@@ -849,7 +838,7 @@ class _Strings:
             return None
         current: Built | None = None
         for statement in chain:
-            at = _position(statement)
+            at = start_of(statement)
             if isinstance(statement, ast.AugAssign):
                 current = self._augment(current, statement, at, prefix, depth)
             elif _assigns_plainly(statement, name):
@@ -911,7 +900,7 @@ class _Strings:
             if len(chain) == 1 and _assigns_plainly(chain[0], node.id):
                 value = chain[0].value  # type: ignore[attr-defined]
                 if isinstance(value, (ast.Constant, ast.UnaryOp)):
-                    return self.constant(value, _position(chain[0]), depth + 1)
+                    return self.constant(value, start_of(chain[0]), depth + 1)
         built = self.build(node, before, "", depth)
         return built is not None and built.dynamic is None and _HOLE not in built.text
 
@@ -1087,7 +1076,7 @@ def run(job_runner, name):
         if argument is None:
             return
         loops = self._literal_loops.get(walker.function, set())
-        built = _Strings(walker, loops).build(argument, _position(node))
+        built = _Strings(walker, loops).build(argument, start_of(node))
         if built is None or built.dynamic is None or is_unbindable_statement(built.text):
             return
         if needs_sql_words and not _SQL_WORDS.search(built.text):
@@ -1283,7 +1272,7 @@ def error_check():
             if node.body:
                 body = ast.Pass()
                 ast.copy_location(body, node.body[0])
-                body.end_lineno, body.end_col_offset = _end(node.body[-1])
+                body.end_lineno, body.end_col_offset = end_of(node.body[-1])
                 caught = frozenset(self._caught(node, walker))
                 self._tries.setdefault(function, []).append((body, caught))
             return
@@ -1296,7 +1285,7 @@ def error_check():
             return
         names = RAISED_BUILTINS[qualname]
         for body, caught in self._tries.get(function, ()):
-            if _contains(body, node) and (_CATCH_ALL in caught or caught & names):
+            if contains(body, node) and (_CATCH_ALL in caught or caught & names):
                 return
         self._raises.append((node, qualname, function))
 

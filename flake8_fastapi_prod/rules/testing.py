@@ -9,6 +9,7 @@ from .. import testfiles
 from ..analysis import Function, ModuleFacts, Walker
 from ..imports import dotted
 from ..knowledge import HTTPX_CLIENTS
+from ..positions import contains, start_of
 from ..rule import Rule
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -39,18 +40,6 @@ _TEST_NOTE = (
     "options can be set in the flake8 configuration (`fpr-test-files = test_*.py, "
     "check_*.py`)."
 )
-
-
-def _position(node: ast.AST) -> tuple[int, int]:
-    return node.lineno, node.col_offset  # type: ignore[attr-defined]
-
-
-def _end(node: ast.AST) -> tuple[int, int]:
-    return node.end_lineno or node.lineno, node.end_col_offset or 0  # type: ignore[attr-defined]
-
-
-def _contains(outer: ast.AST, inner: ast.AST) -> bool:
-    return _position(outer) <= _position(inner) and _end(inner) <= _end(outer)
 
 
 class _TestAwareRule(Rule):
@@ -504,7 +493,7 @@ def test_code_expires(client, cache):
         seconds = _positive_literal(node)
         if seconds is None or qualname not in SLEEPS or function not in self._started:
             return
-        if any(_contains(loop, node) for loop in self._loops.get(function, ())):
+        if any(contains(loop, node) for loop in self._loops.get(function, ())):
             return
         sleep = (node, qualname.replace(".tasks", ""), seconds)
         self._pending.setdefault(function, []).append(sleep)
@@ -517,7 +506,7 @@ def test_code_expires(client, cache):
     def finish(self, facts: ModuleFacts) -> None:
         for pending in self._pending.values():
             self._sleeps.extend(pending)
-        for node, call, seconds in sorted(self._sleeps, key=lambda s: _position(s[0])):
+        for node, call, seconds in sorted(self._sleeps, key=lambda s: start_of(s[0])):
             self.report(node, call=call, seconds=seconds)
 
 
@@ -828,12 +817,12 @@ def setup_module():
         if _ALL in state.finalizer:
             return None
         start = self._teardown_start(function, facts)
-        for node, key in sorted(state.overrides, key=lambda o: _position(o[0])):
+        for node, key in sorted(state.overrides, key=lambda o: start_of(o[0])):
             if key in state.finalizer:
                 continue
-            after = max(start, _position(node))
+            after = max(start, start_of(node))
             if not any(
-                _position(cleanup) > after and cleaned in (_ALL, key)
+                start_of(cleanup) > after and cleaned in (_ALL, key)
                 for cleanup, cleaned in state.cleanups
             ):
                 return node
@@ -850,7 +839,7 @@ def setup_module():
         if function not in facts.first_yield:
             return False
         start = self._teardown_start(function, facts)
-        return any(_position(cleanup) > start for cleanup, _ in state.cleanups)
+        return any(start_of(cleanup) > start for cleanup, _ in state.cleanups)
 
     def finish(self, facts: ModuleFacts) -> None:
         leaking = {
