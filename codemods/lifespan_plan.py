@@ -83,6 +83,14 @@ class Planner:
             self.report.refused.extend(refusal_notes(self.meta, target, refusal))
             return None
         self.specs[target] = spec
+        if target.has_double_star() and spec.existing is None:
+            self.report.notes.append(Note(
+                target.line,
+                f"{target.label} also receives `**` arguments: a `lifespan=` among them now "
+                "raises TypeError when the app is created (FastAPI used to skip the handlers "
+                "silently); `on_startup`/`on_shutdown` among them run after the handlers "
+                "converted here",
+            ))
         return spec
 
     def _plan(self, target: Target) -> Spec:
@@ -104,14 +112,9 @@ class Planner:
                 f"the {target.kind} is not created by a plain `name = ...` or `return ...` "
                 "statement, so there is no place to define its lifespan",
             )
-        if target.has_double_star() and spec.existing is None:
-            self.report.notes.append(Note(
-                target.line,
-                f"{target.label} also receives `**` arguments: a `lifespan=` among them now "
-                "raises TypeError when the app is created (FastAPI used to skip the handlers "
-                "silently); `on_startup`/`on_shutdown` among them run after the handlers "
-                "converted here",
-            ))
+        if self._in_loop(target.anchor):
+            raise Refuse(target.line, f"the {target.kind} is created in a loop: one lifespan "
+                                      "per iteration would share the names it calls")
         if self.refs.asynccontextmanager() is None:
             raise Refuse(target.line, "`asynccontextmanager` is bound to something else here")
 
