@@ -76,9 +76,14 @@ class Planner:
             return self.specs[target]
         if target in self.refused:
             return None
+        saved = (self.namer.save(), self.refs.save(), self.runner.save())
         try:
             spec = self._plan(target)
         except Refuse as refusal:
+            # a refused target leaves no trace: no name taken, no import, no helper
+            self.namer.restore(saved[0])
+            self.refs.restore(saved[1])
+            self.runner.restore(saved[2])
             self.refused.add(target)
             self.report.refused.extend(refusal_notes(self.meta, target, refusal))
             return None

@@ -61,6 +61,12 @@ class Namer:
     def __init__(self, taken: Iterable[str]) -> None:
         self.taken = set(taken) | set(dir(builtins)) | set(pykeyword.kwlist)
 
+    def save(self) -> set[str]:
+        return set(self.taken)
+
+    def restore(self, state: set[str]) -> None:
+        self.taken = state
+
     def fresh(self, *candidates: str) -> str:
         for candidate in candidates:
             if candidate not in self.taken:

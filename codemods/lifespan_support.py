@@ -94,6 +94,15 @@ class ImportRefs:
         self.needed: list[tuple[str, str | None]] = []
         self._cache: dict[tuple[str, str], str | None] = {}
 
+    def save(self) -> tuple[int, dict[tuple[str, str], str | None]]:
+        return len(self.needed), dict(self._cache)
+
+    def restore(self, state: tuple[int, dict[tuple[str, str], str | None]]) -> None:
+        """Forget imports a refused plan asked for: nothing may add an unused import."""
+        count, cache = state
+        del self.needed[count:]
+        self._cache = cache
+
     def asynccontextmanager(self) -> str | None:
         return self._reference("contextlib", "asynccontextmanager", prefer_from=True)
 
@@ -168,6 +177,13 @@ class HandlerRunner:
         self.namer = namer
         self.name: str | None = None
         self._reused = False
+
+    def save(self) -> tuple[str | None, bool]:
+        return self.name, self._reused
+
+    def restore(self, state: tuple[str | None, bool]) -> None:
+        """A refused plan's helper is not defined: nothing else may need it yet."""
+        self.name, self._reused = state
 
     def reference(self) -> str:
         """The helper's name, allocating it (and its imports) on first use."""
