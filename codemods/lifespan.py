@@ -25,7 +25,6 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from flake8_fastapi_prod import knowledge
-from flake8_fastapi_prod.analysis import _ENGINE_CONSUMERS, _ENGINE_METHODS, _LIBRARY_TOPS
 
 from .lifespan_engines import DisposePlanner, plan_pools
 from .lifespan_facts import ModuleFacts, Target, collect
@@ -51,7 +50,7 @@ _DATABASE = frozenset({"sqlalchemy", "sqlmodel"})
 _EVENT_WORDS = frozenset({"on_event", "add_event_handler", "on_startup", "on_shutdown"})
 _FACTORY_WORDS = frozenset(name.rsplit(".", 1)[1] for name in knowledge.ENGINE_FACTORIES)
 #: How the lint rules recognise an imported engine (FPR105): by its uses or its name.
-_ENGINE_USE_WORDS = _ENGINE_METHODS | _ENGINE_CONSUMERS | {"bind"}
+_ENGINE_USE_WORDS = knowledge.ENGINE_METHODS | knowledge.ENGINE_CONSUMERS | {"bind"}
 
 
 def might_change(source: str) -> bool:
@@ -102,7 +101,7 @@ class _Words:
         top = (node.module or "").split(".")[0]
         if node.level == 0:
             self.modules.add(top)
-        if node.level or top not in _LIBRARY_TOPS:
+        if node.level or top not in knowledge.LIBRARY_PACKAGES:
             self.imported_engine |= any("engine" in name.lower() for name in names)
 
 

@@ -32,7 +32,6 @@ from libcst.metadata.base_provider import LazyValue
 from libcst.metadata.scope_provider import AnnotationScope
 
 from flake8_fastapi_prod import knowledge
-from flake8_fastapi_prod.analysis import _ENGINE_CONSUMERS, _ENGINE_METHODS, _LIBRARY_TOPS
 
 #: Attributes of an app or router through which handlers are registered or run; any use
 #: of them the codemod does not convert would silently stop working under ``lifespan=``.
@@ -132,6 +131,21 @@ def string_value(node: cst.CSTNode | None) -> str | None:
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
+
+
+def formatted_prefix(node: cst.BaseExpression) -> str | None:
+    """The literal start of a formatted URL (``f"bigquery://{p}"`` -> ``bigquery://``),
+    as the lint rules read it, so both exempt the same serverless backends."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(
+        node.operator, (cst.Add, cst.Modulo)
+    ):
+        node = node.left
+    elif m.matches(node, m.Call(func=m.Attribute(attr=m.Name("format")))):
+        node = node.func.value  # type: ignore[attr-defined]
+    if isinstance(node, cst.FormattedString):
+        first = node.parts[0] if node.parts else None
+        return first.value if isinstance(first, cst.FormattedStringText) else None
+    return string_value(node)
 
 
 def dotted(node: cst.CSTNode) -> str | None:
@@ -368,7 +382,8 @@ class FactCollector(cst.CSTVisitor):
         if level == 0:
             self.facts.imports_framework |= top in knowledge.FRAMEWORK_MODULES
             self.facts.imports_alembic |= top == "alembic"
-        if (level == 0 and top in _LIBRARY_TOPS) or isinstance(node.names, cst.ImportStar):
+        is_library = level == 0 and top in knowledge.LIBRARY_PACKAGES
+        if is_library or isinstance(node.names, cst.ImportStar):
             return
         prefix = "." * level + (module or "")
         for alias in node.names:
@@ -568,6 +583,7 @@ class FactCollector(cst.CSTVisitor):
             keywords=frozenset(a.keyword.value for a in call.args if a.keyword is not None),
             has_double_star=any(a.star == "**" for a in call.args),
             poolclass=None if poolclass is None else self._import_qualname(poolclass.value),
+            url_prefix=formatted_prefix(url.value) if url is not None else None,
         )
 
     def _import_qualname(self, node: cst.BaseExpression) -> str:
@@ -604,9 +620,9 @@ class FactCollector(cst.CSTVisitor):
             return
         func = call.func
         candidates = [a.value for a in call.args if a.keyword and a.keyword.value == "bind"]
-        if attr in _ENGINE_METHODS and isinstance(func, cst.Attribute):
+        if attr in knowledge.ENGINE_METHODS and isinstance(func, cst.Attribute):
             candidates.append(func.value)
-        if attr in _ENGINE_CONSUMERS and call.args:
+        if attr in knowledge.ENGINE_CONSUMERS and call.args:
             candidates.append(call.args[0].value)
         for node in candidates:
             if isinstance(node, cst.Name) and node.value in self.facts.imported:

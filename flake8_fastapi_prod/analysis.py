@@ -332,7 +332,8 @@ class Walker:
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         self.facts.imports.add_import_from(node)
-        if node.level == 0 and node.module and node.module.split(".")[0] in _LIBRARY_TOPS:
+        top = (node.module or "").split(".")[0]
+        if node.level == 0 and top in knowledge.LIBRARY_PACKAGES:
             return
         prefix = "." * node.level + (node.module or "")
         for alias in node.names:
@@ -713,21 +714,15 @@ class Walker:
         if not imported:
             return
         candidates: list[ast.expr] = [k.value for k in call.keywords if k.arg == "bind"]
-        if isinstance(func, ast.Attribute) and func.attr in _ENGINE_METHODS:
+        if isinstance(func, ast.Attribute) and func.attr in knowledge.ENGINE_METHODS:
             candidates.append(func.value)
-        if base_name(func) in _ENGINE_CONSUMERS and call.args:
+        if base_name(func) in knowledge.ENGINE_CONSUMERS and call.args:
             candidates.append(call.args[0])
         for node in candidates:
             if isinstance(node, ast.Name) and node.id in imported:
                 imported[node.id].engine_uses += 1
 
 
-_LIBRARY_TOPS = frozenset({"fastapi", "starlette", "sqlalchemy", "sqlmodel", "pydantic"})
-#: ``connect()`` is left out: ``databases.Database`` and DBAPI modules have it too
-_ENGINE_METHODS = frozenset({"begin", "dispose", "raw_connection", "sync_engine"})
-_ENGINE_CONSUMERS = frozenset(
-    {"sessionmaker", "async_sessionmaker", "Session", "AsyncSession", "create_all", "drop_all"}
-)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 _COLLECTORS: dict[type, Callable[[Walker, Any], None]] = {

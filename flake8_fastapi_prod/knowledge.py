@@ -103,6 +103,18 @@ QUEUE_POOLS = frozenset(
 )
 
 
+#: Packages whose names are never the project's own engines or apps: an import from
+#: them is not an "imported engine" for FPR105.
+LIBRARY_PACKAGES = frozenset({"fastapi", "starlette", "sqlalchemy", "sqlmodel", "pydantic"})
+#: Methods only an engine has: an imported name used so is an engine.  ``connect()``
+#: is left out: ``databases.Database`` and DBAPI modules have it too.
+ENGINE_METHODS = frozenset({"begin", "dispose", "raw_connection", "sync_engine"})
+#: Callables whose first argument is an engine (``sessionmaker(engine)``).
+ENGINE_CONSUMERS = frozenset(
+    {"sessionmaker", "async_sessionmaker", "Session", "AsyncSession", "create_all", "drop_all"}
+)
+
+
 def engine_kind(qualname: str | None) -> EngineKind | None:
     """The kind of engine a call creates, or None when it is not an engine factory."""
     if qualname is None:
@@ -188,10 +200,11 @@ def missing_pool_params(call: EngineCall) -> tuple[str, ...]:
 def sizing_is_safe(call: EngineCall) -> bool:
     """Whether adding ``pool_size``/``max_overflow`` cannot make ``create_engine`` raise.
 
-    Only a literal, non-SQLite URL proves it: a URL from settings may be
-    in-memory SQLite in tests, where both raise ``TypeError``.
+    Only a URL whose backend is visible and not SQLite proves it (a literal, or a
+    formatted URL with a literal scheme such as ``f"postgresql://{host}/app"``): a URL
+    from settings may be in-memory SQLite in tests, where both raise ``TypeError``.
     """
-    return pool_exemption(call) is None and call.url is not None
+    return pool_exemption(call) is None and call.dialect is not None
 
 
 # --- calls that block the event loop -------------------------------------------
