@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 from . import knowledge
 from .imports import ImportTable, dotted
@@ -185,6 +185,10 @@ class ModuleFacts:
 
 
 NodeHook = Callable[[ast.AST, "Walker"], None]
+#: collector, hooks, fields to descend into (None: a scope, see ``Walker._visit_scope``)
+_Plan = tuple[
+    Optional[Callable[["Walker", Any], None]], tuple[NodeHook, ...], Optional[tuple[str, ...]]
+]
 
 
 class Walker:
@@ -193,6 +197,8 @@ class Walker:
     def __init__(self, hooks: dict[type, list[NodeHook]]) -> None:
         self.facts = ModuleFacts()
         self.hooks = hooks
+        #: node type -> how to visit it, built on first sight (``_plan``)
+        self._plans: dict[type, _Plan] = {}
         #: enclosing functions and lambdas, innermost last
         self.scopes: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda] = []
         #: (scope, dotted name) -> the app or router bound there
@@ -284,23 +290,20 @@ class Walker:
 
     def _visit(self, node: ast.AST) -> None:
         kind = type(node)
-        collect = _COLLECTORS.get(kind)
+        plan = self._plans.get(kind)
+        if plan is None:
+            plan = self._plans[kind] = self._plan(kind)
+        collect, hooks, fields = plan
         if collect is not None:
             collect(self, node)
-        for hook in self.hooks.get(kind, ()):
+        for hook in hooks:
             hook(node, self)
-        if kind in _SCOPES:
+        if fields is None:
             self._visit_scope(node)  # type: ignore[arg-type]
             return
         if kind is ast.ClassDef:
             self._class_depth += 1
-            self._visit_fields(node)
-            self._class_depth -= 1
-        else:
-            self._visit_fields(node)
-
-    def _visit_fields(self, node: ast.AST) -> None:
-        for name in node._fields:
+        for name in fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
                 for item in value:
@@ -308,6 +311,26 @@ class Walker:
                         self._visit(item)
             elif isinstance(value, ast.AST):
                 self._visit(value)
+        if kind is ast.ClassDef:
+            self._class_depth -= 1
+
+    def _plan(self, kind: type) -> _Plan:
+        """How to visit a node type: its collector, the rules' hooks, the fields to descend
+        into (None: a function or lambda, walked by ``_visit_scope``).
+
+        A performance shortcut, same visits: fields that hold no node anyone handles are
+        left out, i.e. the ``ctx``/``op``/``ops`` singletons (unless something hooks them)
+        and the plain-value fields of the most frequent leaves (``Name.id``, ...).
+        """
+        if kind in _SCOPES:
+            fields = None
+        else:
+            handled = (*self.hooks, *_COLLECTORS)
+            skip = _VALUE_FIELDS.get(kind, frozenset())
+            if not any(issubclass(t, _SINGLETON_TYPES) for t in handled):
+                skip = skip | _SINGLETON_FIELDS
+            fields = tuple(name for name in kind._fields if name not in skip)
+        return _COLLECTORS.get(kind), tuple(self.hooks.get(kind, ())), fields
 
     def _visit_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         # Decorators, defaults and annotations run in the enclosing scope.
@@ -724,6 +747,18 @@ class Walker:
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+#: fields holding only ``Load``/``Store``/``Del`` and operator singletons
+_SINGLETON_FIELDS = frozenset({"ctx", "op", "ops"})
+_SINGLETON_TYPES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+#: fields the grammar gives plain values (identifiers, constants), never nodes
+_VALUE_FIELDS: dict[type, frozenset[str]] = {
+    ast.Name: frozenset({"id"}),
+    ast.Constant: frozenset({"value", "kind"}),
+    ast.Attribute: frozenset({"attr"}),
+    ast.keyword: frozenset({"arg"}),
+    ast.arg: frozenset({"arg", "type_comment"}),
+    ast.alias: frozenset({"name", "asname"}),
+}
 
 _COLLECTORS: dict[type, Callable[[Walker, Any], None]] = {
     ast.Import: Walker._import,
