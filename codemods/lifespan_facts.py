@@ -10,6 +10,7 @@ plain records built here; it never looks at spellings.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -311,6 +312,9 @@ class ModuleFacts:
     aliases: dict[str, set[str]] = field(default_factory=dict)
     #: module-level ``name = f(...)`` statements: where a local factory's engine lands
     module_calls: list[tuple[str, cst.Call]] = field(default_factory=list)
+    #: lines of imports of the project's own modules (relative, or neither standard
+    #: library nor a known framework): importing one may register handlers on an app
+    project_imports: list[int] = field(default_factory=list)
 
     def lifespan_functions(self) -> list[cst.FunctionDef]:
         """Functions named by a ``lifespan=`` argument, matched by name like the lint rules."""
@@ -374,11 +378,17 @@ class FactCollector(cst.CSTVisitor):
             top = (dotted(alias.name) or "").split(".")[0]
             self.facts.imports_framework |= top in knowledge.FRAMEWORK_MODULES
             self.facts.imports_alembic |= top == "alembic"
+            self._note_project_import(node, top, level=0)
+
+    def _note_project_import(self, node: cst.CSTNode, top: str, level: int) -> None:
+        if level or not (top in sys.stdlib_module_names or top in knowledge.LIBRARY_PACKAGES):
+            self.facts.project_imports.append(self.meta.line(node))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = dotted(node.module) if node.module is not None else ""
         level = len(node.relative)
         top = (module or "").split(".")[0]
+        self._note_project_import(node, top, level)
         if level == 0:
             self.facts.imports_framework |= top in knowledge.FRAMEWORK_MODULES
             self.facts.imports_alembic |= top == "alembic"
@@ -643,6 +653,21 @@ class FactCollector(cst.CSTVisitor):
                 ))
         for target in self.facts.targets:
             self._check_uses(target)
+            self._check_imports(target)
+
+    def _check_imports(self, target: Target) -> None:
+        """A project module imported between the app's creation and its own registrations
+        may register handlers on it (``from .main import app`` there): their place among
+        the app's own handlers is unknown, so the app is refused unless the import comes
+        after every registration (then its handlers ran last, as the lifespan runs them)."""
+        for line in self.facts.project_imports:
+            if line > target.line and target.registrations:
+                target.problems.append(Problem(
+                    line,
+                    "a project module imported here, after the app is created, may register "
+                    "handlers on it: their order among the app's own cannot be kept",
+                    escape=True,
+                ))
 
     def _note_handler(self, handler: cst.BaseExpression | None) -> None:
         """``engine.dispose`` registered as a handler disposes it; an imported name
