@@ -253,9 +253,9 @@ def _conversion_notes(facts: ModuleFacts, target: Target, composed: bool) -> lis
     if target.is_router:
         return [Note(
             target.line,
-            f"{target.label}: its handlers {handlers} now run once, in the router's lifespan "
-            "after the app's start-up; FastAPI ran them twice when the router was included "
-            "(copied into the app, and again through the router's nested lifespan)",
+            f"{target.label}: its handlers {handlers} now run once per `include_router`, in "
+            "the router's lifespan after the app's start-up; FastAPI ran them twice per "
+            "inclusion (copied into the app, and again through the router's nested lifespan)",
         )]
     return []
 
