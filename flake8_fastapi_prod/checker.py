@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from . import __version__, testfiles
 from .analysis import NodeHook, Walker
 from .rule import Rule
-from .rules import ALL_RULES
+from .rules import ALL_RULES, handlers
 
 
 def _hooks(rules: list[Rule]) -> dict[type, list[NodeHook]]:
@@ -53,12 +53,21 @@ class Plugin:
             help="fnmatch patterns of test function names for FPR502-FPR504 "
             "(default: %(default)s)",
         )
+        manager.add_option(
+            "--fpr-handled-exceptions",
+            parse_from_config=True,
+            comma_separated_list=True,
+            default=[],
+            help="exception names the project maps to responses with handlers registered "
+            "in another module (e.g. ValueError); FPR604 does not report raising them",
+        )
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
         testfiles.configure(
             getattr(options, "fpr_test_files", None), getattr(options, "fpr_test_functions", None)
         )
+        handlers.configure_handled_exceptions(getattr(options, "fpr_handled_exceptions", None))
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         rules = [rule_class(self.filename) for rule_class in ALL_RULES]

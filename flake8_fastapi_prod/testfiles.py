@@ -17,6 +17,8 @@ DEFAULT_TEST_FILES = ("test_*.py", "*_test.py")
 DEFAULT_TEST_FUNCTIONS = ("test_*",)
 #: pytest's fixed name for shared fixture modules
 CONFTEST = "conftest.py"
+#: folders whose modules are test support code (FPR504 reads their fixtures)
+TEST_DIRECTORIES = frozenset({"tests", "test"})
 
 FIXTURE_DECORATORS = frozenset(
     {
@@ -49,6 +51,11 @@ class TestPatterns:
     def is_fixture_file(self, filename: str) -> bool:
         path = filename.replace("\\", "/")
         return path.rsplit("/", 1)[-1] == CONFTEST or self.is_test_file(filename)
+
+    def in_test_directory(self, filename: str) -> bool:
+        """Under a ``tests/`` or ``test/`` folder (fixture plugins, ``tests/database.py``)."""
+        parts = filename.replace("\\", "/").split("/")
+        return any(part in TEST_DIRECTORIES for part in parts[:-1])
 
     def is_test_function(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.functions)

@@ -342,6 +342,22 @@ BACKGROUND = [
      H + "jobs = dict()\ndef t(i):\n" + GUARDED.format("del jobs[i]") +
      "def h(b: BackgroundTasks):\n    b.add_task(t, 1)\n", ["FPR403"]),
     ("module_dict_outside_tasks", H + "jobs = {}\ndef f(i):\n    jobs[i] = 1\n", []),
+    # Cause U: a client passed in as a parameter was built elsewhere (its timeout unseen)
+    ("awaits_only_methods_of_parameters",
+     H + "async def t(redis_client, ctx, key):\n" +
+     GUARDED.format("await redis_client.delete(key)\n        await ctx.db.commit()") +
+     "def h(b: BackgroundTasks):\n    b.add_task(t, r, c, 'k')\n", []),
+    ("parameter_and_module_level_client",
+     H + "async def t(redis_client, key):\n" +
+     GUARDED.format("await redis_client.delete(key)\n        await crud.user.update(key)") +
+     "def h(b: BackgroundTasks):\n    b.add_task(t, r, 'k')\n", ["FPR404"]),
+    ("parameter_rebound_in_the_task",
+     H + "async def t(redis_client, key):\n" +
+     GUARDED.format("redis_client = Redis()\n        await redis_client.delete(key)") +
+     "def h(b: BackgroundTasks):\n    b.add_task(t, r, 'k')\n", ["FPR404"]),
+    ("awaited_parameter_function_is_own_work",
+     H + "async def t(fetch, url):\n" + GUARDED.format("await fetch(url)") +
+     "def h(b: BackgroundTasks):\n    b.add_task(t, f, 'u')\n", ["FPR404"]),
     ("scheduler_of_imported_task",
      H + "from .tasks import t\nJOBS = {}\ndef h(b: BackgroundTasks):\n    JOBS['1'] = 'pending'\n"
      "    b.add_task(t, '1')\n", ["FPR403"]),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flake8_fastapi_prod import testfiles
+from flake8_fastapi_prod.rules import handlers
 from flake8_fastapi_prod.checker import Plugin
 
 
@@ -288,6 +289,68 @@ def test_fpr503_sleep_after_a_loop_is_still_flagged() -> None:
     assert lines(source, "FPR503", "test_after_loop.py") == [6]
 
 
+def test_fpr503_time_passing_for_a_limit_is_not_waiting_for_work() -> None:
+    """Cause R of the held-out evaluation: thresholds, rate-limit windows, upper bounds."""
+    source = """\
+    import asyncio
+    import time
+
+    async def test_threshold(http_client, settings, token):
+        await http_client.post("/login")
+        settings.auth_credentials_update_threshold = 1
+        time.sleep(1.1)
+        response = await http_client.put("/password", headers=token)
+        assert response.status_code == 400
+
+    def test_rate_window(client, user):
+        response = client.post("/register", json=user)
+        assert response.status_code == 201
+        time.sleep(5)
+        for _ in range(5):
+            response = client.post("/register", json=user)
+            assert response.status_code == 201
+
+    async def test_no_spin(multiplexer):
+        await multiplexer.start()
+        await asyncio.sleep(0.3)
+        await multiplexer.stop()
+        assert read_count <= 1
+
+    def test_token_expires(client):
+        client.post("/tokens")
+        time.sleep(2)
+        assert client.get("/tokens/1").json()["expired"]
+
+    def test_still_waits_for_the_result(client):
+        client.post("/exports")
+        time.sleep(1)
+        assert client.get("/exports/1").json()["done"]
+    """
+    assert lines(source, "FPR503", "test_x.py") == [32]
+
+
+def test_fpr503_awaited_call_counts_only_before_a_mock_assertion() -> None:
+    source = """\
+    import asyncio
+
+    async def test_paid(on_paid_mock, wallet):
+        await pay_invoice(wallet_id=wallet.id)
+        await asyncio.sleep(1)
+        assert on_paid_mock.call_count == 1
+
+    async def test_awaited_mock_method(notifier):
+        await process_order(1)
+        await asyncio.sleep(1)
+        notifier.send.assert_awaited_once()
+
+    async def test_distinct_rows(db):
+        await db.commit()
+        await asyncio.sleep(1)
+        assert (await latest(db)).id == 2
+    """
+    assert lines(source, "FPR503", "test_x.py") == [5, 10]
+
+
 # --- FPR504 --------------------------------------------------------------------------
 
 
@@ -349,6 +412,62 @@ def test_fpr504_requested_cleaner_fixture_silences_only_its_users() -> None:
         app.dependency_overrides[get_db] = fake
     """
     assert lines(source, "FPR504", "test_x.py") == [13]
+
+
+def test_fpr504_fixture_paired_with_a_clearing_sibling_by_every_test() -> None:
+    """Cause Q: a fixture's override ends with the test when every test of the module that
+    requests it also requests a fixture whose teardown clears the overrides."""
+    source = """\
+    import pytest
+    from app.main import app
+
+    @pytest.fixture
+    def mock_db_session():
+        app.dependency_overrides[get_db] = lambda: FakeDb()
+        yield
+        app.dependency_overrides = {}
+
+    @pytest.fixture
+    def as_admin():
+        app.dependency_overrides[get_current_user] = lambda: ADMIN
+
+    @pytest.fixture
+    def as_user():
+        app.dependency_overrides[get_current_user] = lambda: USER
+
+    @pytest.fixture
+    def as_guest():
+        app.dependency_overrides[get_current_user] = lambda: GUEST
+
+    def test_admin(mock_db_session, as_admin): ...
+
+    @pytest.mark.usefixtures("mock_db_session", "as_admin")
+    def test_admin_again(): ...
+
+    def test_user_with_cleaner(mock_db_session, as_user): ...
+
+    def test_user_without_cleaner(as_user): ...
+    """
+    # as_user has one consumer without the cleaner; as_guest has no consumer here
+    assert lines(source, "FPR504", "test_x.py") == [16, 20]
+    # in a conftest.py the consumers are elsewhere: not excused
+    assert lines(source, "FPR504", "conftest.py") == [12, 16, 20]
+
+
+def test_fpr504_fixtures_in_support_modules_under_a_tests_folder() -> None:
+    """Cause T: ``tests/database.py``, ``test/fixtures/fixtures_app.py``."""
+    source = """\
+    import pytest
+    from app.main import app
+
+    @pytest.fixture
+    def client():
+        app.dependency_overrides[get_db] = override_get_db
+        return TestClient(app)
+    """
+    assert lines(source, "FPR504", "tests/database.py") == [6]
+    assert lines(source, "FPR504", "backend/test/fixtures/fixtures_app.py") == [6]
+    assert lines(source, "FPR504", "app/fixtures.py") == []
 
 
 def test_fpr504_xunit_teardown_and_finalizer_function() -> None:
@@ -428,7 +547,7 @@ def patch_item(item_id: int, update: ItemUpdate, file: UploadFile,
     item.owner = user.id
     data = update.model_dump(exclude_unset=True)
     data = update.dict()
-    user.model_dump()
+    user.model_dump(); item.sqlmodel_update(data)
 
 @app.put("/items/{item_id}")
 def put_item(item_id: int, update: ItemUpdate):
@@ -448,20 +567,20 @@ def test_fpr601_api_route_methods_and_rebound_parameter() -> None:
 
     @router.api_route("/a", methods=["GET", "patch"])
     def a(body: Body):
-        return body.model_dump()
+        return item.model_copy(update=body.model_dump())
 
     @router.api_route("/b", methods=METHODS)
     def b(body: Body):
-        return body.model_dump()
+        return item.model_copy(update=body.model_dump())
 
     @router.patch("/c")
     def c(body: Body):
         body = Body(**merge(body))
-        return body.model_dump()
+        return item.model_copy(update=body.model_dump())
 
     @router.patch("/d")
     def d(body: Body):
-        return body.model_dump(**options)
+        return item.model_copy(update=body.model_dump(**options))
     """
     assert lines(source, "FPR601") == [6]
 
@@ -565,6 +684,46 @@ def test_fpr603_local_variable_chain_and_last_assignment() -> None:
         db.execute(stmt)
     """
     assert lines(source, "FPR603") == [8, 11]
+
+
+def test_fpr603_only_names_attributes_and_subscripts_are_values() -> None:
+    """Causes P and G: SQL fragments from helper calls, enum members, regex-checked text."""
+    source = """\
+    import re
+    from enum import Enum, StrEnum
+    from sqlalchemy import text
+
+    async def purge(db, conn, now, name, request):
+        await db.execute(f"DELETE FROM a WHERE t < {db.timestamp_placeholder('now')}")
+        await (conn or db).execute(f"DELETE FROM a WHERE t < {db.timestamp_now}")
+        tsph = db.timestamp_placeholder("now")
+        await db.execute(f"UPDATE a SET t = {tsph} WHERE id = :id")
+        await db.execute(f"SELECT * FROM a WHERE n = '{str(name)}'")
+        await db.execute(f"SELECT * FROM a WHERE n = '{name.strip().lower()}'")
+        await db.execute(f"SELECT * FROM a WHERE n = '{request.query_params['n']}'")
+        await db.execute(f"SELECT * FROM a WHERE n = '{other.timestamp_now}'")
+
+    class Unit(StrEnum):
+        DAY = "day"
+
+        def sql(self):
+            return text(f"'1 {self.value}'::interval"), text(f"'1 {self}'::interval")
+
+    class Plain:
+        def sql(self):
+            return text(f"'1 {self.value}'::interval")
+
+    def member():
+        return text(f"SELECT * FROM a WHERE u = '{Unit.DAY.value}'")
+
+    def checked(expr, raw):
+        if re.match(DATETIME, expr):
+            return text(f"'{expr}'")
+        if not PATTERN.fullmatch(raw):
+            raise ValueError(raw)
+        return text(f"'{expr}'"), text(f"'{raw}'")
+    """
+    assert lines(source, "FPR603") == [10, 11, 12, 13, 23, 33]
 
 
 def test_fpr603_constant_parts_and_bound_parameters() -> None:
@@ -772,6 +931,85 @@ def test_fpr604_lookup_error_handler_covers_key_error_only() -> None:
         raise ValueError(x)
     """
     assert lines(source, "FPR604") == [12]
+
+
+def test_fpr604_handled_exceptions_option() -> None:
+    """Cause O: handlers registered in another module, listed in the project's config."""
+    source = """\
+    from fastapi import APIRouter
+    router = APIRouter()
+
+    @router.put("/password")
+    async def update_password(data: dict):
+        if data["a"] != data["b"]:
+            raise ValueError("Passwords do not match.")
+        if not data:
+            raise KeyError("a")
+    """
+    assert lines(source, "FPR604") == [7, 9]
+    try:
+        handlers.configure_handled_exceptions([" builtins.ValueError", ""])
+        assert lines(source, "FPR604") == [9]
+        handlers.configure_handled_exceptions(["Exception"])
+        assert lines(source, "FPR604") == []
+    finally:
+        handlers.configure_handled_exceptions(None)
+    tree = ast.parse(textwrap.dedent(source))
+    (message,) = [m for _, _, m, _ in Plugin(tree, "app.py").run() if "ValueError" in m]
+    assert "or register an exception handler for it (and list it in --fpr-handled-exceptions)" in (
+        message
+    )
+
+
+def test_flake8_reads_handled_exceptions_from_setup_cfg(tmp_path: Path) -> None:
+    (tmp_path / "views.py").write_text(
+        "from fastapi import APIRouter\nrouter = APIRouter()\n\n"
+        "@router.get('/a')\ndef a(x: int):\n    if x:\n        raise ValueError(x)\n"
+        "    raise TypeError(x)\n"
+    )
+    assert _flake8(tmp_path, "--format", "%(row)d:%(code)s") == ["7:FPR604", "8:FPR604"]
+    (tmp_path / "setup.cfg").write_text("[flake8]\nfpr-handled-exceptions = ValueError\n")
+    for jobs in ("1", "2"):
+        out = _flake8(tmp_path, "-j", jobs, "--format", "%(row)d:%(code)s")
+        assert out == ["8:FPR604"]
+
+
+def test_fpr601_imported_model_only_when_the_dump_is_applied() -> None:
+    """Cause K: an imported model's fields cannot be seen; flag only field-by-field writes."""
+    source = """\
+    from fastapi import APIRouter
+    from app.schemas import UserUpdate
+    router = APIRouter()
+
+    @router.patch("/a")
+    async def a(values: UserUpdate):
+        await crud.update(db=db, object=values.model_dump(), username="x")
+        return values.model_dump()
+
+    @router.patch("/b")
+    def b(values: UserUpdate):
+        for key, value in values.model_dump().items():
+            setattr(user, key, value)
+
+    @router.patch("/c")
+    def c(values: UserUpdate):
+        data = values.dict()
+        for key, value in data.items():
+            setattr(user, key, value)
+
+    @router.patch("/d")
+    def d(values: UserUpdate):
+        items["1"] = {**items["1"], **values.model_dump()}
+        user.sqlmodel_update(values.model_dump())
+        stored.update(**values.dict())
+
+    @router.patch("/e")
+    def e(values: UserUpdate):
+        data = values.model_dump()
+        for key in data:
+            log(key)
+    """
+    assert lines(source, "FPR601") == [12, 17, 23, 24, 25]
 
 
 @pytest.mark.parametrize("code", ["FPR502", "FPR503", "FPR504"])

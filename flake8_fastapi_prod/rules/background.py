@@ -592,11 +592,24 @@ async def refresh(key):
 async def handler(key):
     await refresh(key)
 ''',
+        '''\
+from fastapi import BackgroundTasks
+from redis.asyncio import Redis
+
+async def cleanup_tokens(redis_client: Redis, user_id: str) -> None:
+    await redis_client.delete(f"user:{user_id}")
+
+def logout(user_id: str, redis_client: Redis, tasks: BackgroundTasks):
+    tasks.add_task(cleanup_tokens, redis_client, user_id)
+''',
     )
     limitations = (
         "Tasks are found as in FPR401. A timeout set inside a helper the task awaits, or "
-        "on a client passed in as an argument or kept on `app.state`, is not seen; "
-        "`timeout=None` does not count. Library default timeouts (httpx's 5 s) are not "
+        "on a client kept on `app.state`, is not seen; `timeout=None` does not count. A "
+        "task whose every awaited call is a method of one of its parameters (`await "
+        "redis_client.delete(key)`, `await ctx.db.commit()`) is not flagged: the client "
+        "was built elsewhere, and whether it has a socket timeout cannot be seen (a guess, "
+        "so the rule stays silent). Library default timeouts (httpx's 5 s) are not "
         "taken into account: the rule asks for an explicit one."
     )
     visits = (ast.Await, ast.Call, ast.Assign, ast.AnnAssign)
@@ -604,6 +617,8 @@ async def handler(key):
     def __init__(self, filename: str = "<unknown>") -> None:
         super().__init__(filename)
         self._awaiting: set[_Def] = set()
+        #: tasks awaiting something other than a method of a parameter
+        self._awaiting_own: set[_Def] = set()
         self._bounded: set[_Def] = set()
         self._receivers: dict[_Def, set[str]] = {}
         self._module_bounded: set[str] = set()
@@ -624,6 +639,8 @@ async def handler(key):
                 isinstance(value, ast.Call) and walker.qualify(value.func) in knowledge.SLEEP_CALLS
             ):
                 self._awaiting.add(function)
+                if not _on_parameter(value, function, walker):
+                    self._awaiting_own.add(function)
         elif isinstance(node, ast.Call):
             if walker.qualify(node.func) in knowledge.TIMEOUT_CALLS or _has_timeout_argument(node):
                 self._bounded.add(function)
@@ -637,11 +654,26 @@ async def handler(key):
         for function in facts.task_functions():
             if not isinstance(function, ast.AsyncFunctionDef):
                 continue
-            if function not in self._awaiting or function in self._bounded:
+            if function not in self._awaiting_own or function in self._bounded:
                 continue
             if not self._receivers.get(function, set()).isdisjoint(self._module_bounded):
                 continue
             self.report(function, name=function.name)
+
+
+def _on_parameter(value: ast.expr, function: _Def, walker: Walker) -> bool:
+    """``param.method(...)``/``param.attr.method(...)``: a client passed in, built elsewhere."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return False
+    root: ast.expr = value.func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name) or root.id in ("self", "cls"):
+        return False
+    params = {a.arg for a in (*function.args.posonlyargs, *function.args.args,
+                              *function.args.kwonlyargs)}
+    rebound = walker.facts.local_bindings.get(function, {})
+    return root.id in params and root.id not in rebound
 
 
 def _has_timeout_argument(call: ast.Call) -> bool:

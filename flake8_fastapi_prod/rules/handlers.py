@@ -248,6 +248,15 @@ class TierUpdate(BaseModel):
 def set_tier(user_id: int, values: TierUpdate):
     crud.update(user_id, values.model_dump())
 ''',
+        '''\
+from fastapi import APIRouter
+from app.schemas import UserTierUpdate
+router = APIRouter()
+
+@router.patch("/users/{username}/tier")
+async def patch_tier(username: str, values: UserTierUpdate):
+    await crud_users.update(object=values.model_dump(), username=username)
+''',
     )
     limitations = (
         "Only path operations registered with `@x.patch(...)` or `@x.api_route(..., "
@@ -256,22 +265,35 @@ def set_tier(user_id: int, values: TierUpdate):
         "or scalar type and not marked `Depends`/`Query`/`Path`/`Header`/`Cookie`/"
         "`Form`/`File`. A model class defined in the same module whose fields are all "
         "required (no default, not `Optional`) is not flagged: clients must send every "
-        "field, so `exclude_unset` changes nothing. "
+        "field, so `exclude_unset` changes nothing. A model imported from another module "
+        "(its fields cannot be seen) is flagged only when the handler applies the dump "
+        "field by field: iterates its `.items()` in a loop that calls `setattr`, passes it "
+        "as `model_copy(update=...)`, to `.update(...)`/`.update(**...)`/"
+        "`.sqlmodel_update(...)`, or merges it into a dict literal with `**`; a dump handed "
+        "to any other call (`crud.update(obj=update.model_dump())`) is not flagged, since "
+        "what that call writes cannot be seen. "
         "`exclude_none=True` is accepted as a deliberate choice (it "
         "cannot set a field to null). Attribute copies inside an `if` count as guarded; "
         "dumps passed through `**kwargs` or a non-literal `exclude_unset` are not flagged; "
         "`jsonable_encoder(model)` is not seen."
     )
-    visits = (ast.Call, ast.Assign, ast.If, ast.ClassDef)
+    visits = (ast.Call, ast.Assign, ast.If, ast.ClassDef, ast.For, ast.AsyncFor, ast.Dict)
 
     def __init__(self, filename: str = "<unknown>") -> None:
         super().__init__(filename)
         self._models: dict[Function, dict[str, str]] = {}
         self._guards: dict[Function, list[ast.If]] = {}
         self._copied: set[Function] = set()
-        #: same-module pydantic models -> every field is required (no default)
+        #: same-module classes -> every field is required (no default)
         self._required_only: dict[str, bool] = {}
-        self._found: list[tuple[ast.AST, str, str, str, str]] = []
+        #: (node, handler name, what, param, model, handler or None for attribute copies)
+        self._found: list[tuple[ast.AST, str, str, str, str, Function | None]] = []
+        #: what shows that a dump is written field by field onto stored data
+        self._applied: set[ast.AST] = set()
+        self._applied_names: dict[Function, set[str]] = {}
+        self._dump_names: dict[Function, dict[str, ast.Call]] = {}
+        self._loops: dict[Function, list[tuple[ast.AST, ast.expr]]] = {}
+        self._setattrs: dict[Function, list[ast.Call]] = {}
 
     def _patch_models(self, walker: Walker) -> tuple[Function | None, dict[str, str]]:
         function = walker.function
@@ -307,9 +329,23 @@ def set_tier(user_id: int, values: TierUpdate):
         self._required_only[node.name] = required
 
     def finish(self, facts: ModuleFacts) -> None:
-        for node, name, what, param, model in self._found:
-            if not self._required_only.get(model, False):
-                self.report(node, name=name, what=what, param=param)
+        for node, name, what, param, model, dumped_in in self._found:
+            if self._required_only.get(model, False):
+                continue
+            if dumped_in is not None and model not in self._required_only:
+                if not self._is_applied(node, dumped_in):
+                    continue  # an imported model handed to code that cannot be seen
+            self.report(node, name=name, what=what, param=param)
+
+    def _is_applied(self, dump: ast.AST, function: Function) -> bool:
+        names = {n for n, call in self._dump_names.get(function, {}).items() if call is dump}
+        if dump in self._applied or names & self._applied_names.get(function, set()):
+            return True
+        for loop, iterated in self._loops.get(function, ()):
+            if iterated is dump or isinstance(iterated, ast.Name) and iterated.id in names:
+                if any(contains(loop, call) for call in self._setattrs.get(function, ())):
+                    return True
+        return False
 
     def visit(self, node: ast.AST, walker: Walker) -> None:
         if isinstance(node, ast.ClassDef):
@@ -322,8 +358,52 @@ def set_tier(user_id: int, values: TierUpdate):
             self._guards.setdefault(function, []).append(node)
         elif isinstance(node, ast.Call):
             self._dump(node, function, models)
-        elif isinstance(node, ast.Assign) and function not in self._copied:
-            self._copy(node, function, models)
+            self._application(node, function)
+        elif isinstance(node, ast.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if _is_dump(node.value, models):
+                    names = self._dump_names.setdefault(function, {})
+                    names[node.targets[0].id] = node.value  # type: ignore[assignment]
+            if function not in self._copied:
+                self._copy(node, function, models)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            iterated = node.iter
+            if (
+                isinstance(iterated, ast.Call)
+                and isinstance(iterated.func, ast.Attribute)
+                and iterated.func.attr == "items"
+            ):
+                iterated = iterated.func.value
+            self._loops.setdefault(function, []).append((node, iterated))
+        elif isinstance(node, ast.Dict) and len(node.keys) > 1:
+            for key, value in zip(node.keys, node.values):
+                if key is None:  # ``{**stored, **update.model_dump()}``
+                    self._mark_applied(value, function)
+
+    def _application(self, node: ast.Call, function: Function) -> None:
+        """Calls that write a mapping field by field onto stored data."""
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "setattr":
+            self._setattrs.setdefault(function, []).append(node)
+            return
+        if not isinstance(func, ast.Attribute):
+            return
+        if func.attr in ("model_copy", "copy"):
+            for keyword in node.keywords:
+                if keyword.arg == "update":
+                    self._mark_applied(keyword.value, function)
+        elif func.attr in ("update", "sqlmodel_update"):
+            if len(node.args) == 1:
+                self._mark_applied(node.args[0], function)
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    self._mark_applied(keyword.value, function)
+
+    def _mark_applied(self, value: ast.expr, function: Function) -> None:
+        if isinstance(value, ast.Name):
+            self._applied_names.setdefault(function, set()).add(value.id)
+        else:
+            self._applied.add(value)
 
     def _dump(self, node: ast.Call, function: Function, models: dict[str, str]) -> None:
         func = node.func
@@ -340,7 +420,7 @@ def set_tier(user_id: int, values: TierUpdate):
                     return
         param = func.value.id
         what = f"dumps `{param}` without `exclude_unset=True`"
-        self._found.append((node, function.name, what, param, models[param]))
+        self._found.append((node, function.name, what, param, models[param], function))
 
     def _copy(self, node: ast.Assign, function: Function, models: dict[str, str]) -> None:
         if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Attribute):
@@ -356,7 +436,18 @@ def set_tier(user_id: int, values: TierUpdate):
             return
         self._copied.add(function)
         what = f"copies `{param}.{value.attr}` attribute by attribute"
-        self._found.append((node, function.name, what, param, models[param]))
+        self._found.append((node, function.name, what, param, models[param], None))
+
+
+def _is_dump(node: ast.expr, models: dict[str, str]) -> bool:
+    """``param.model_dump(...)``/``param.dict(...)`` of a body model (options not read)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("model_dump", "dict")
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in models
+    )
 
 
 # --- FPR602 -------------------------------------------------------------------------
@@ -623,6 +714,21 @@ _SAFE_TYPES = frozenset(
     }
 )
 _SAFE_CALLS = frozenset({"builtins.int", "builtins.float", "builtins.len", "builtins.bool"})
+#: wrappers that keep a value a value: ``str(x)``, ``repr(x)``, ``x.strip()``…
+_TRIVIAL_WRAPPERS = frozenset({"str", "repr"})
+_TRIVIAL_METHODS = frozenset(
+    {
+        "strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "capitalize",
+        "replace", "decode", "encode",
+    }
+)
+#: base classes that make a class an enum (its members are a closed set of constants)
+_ENUM_BASES = frozenset(
+    {"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"}
+)
+_ENUM_ATTRIBUTES = frozenset({"value", "name"})
+#: ``re.match(pattern, x)``/``PATTERN.fullmatch(x)``: ``x`` has the pattern's shape
+_REGEX_CHECKS = frozenset({"match", "fullmatch"})
 
 
 def is_value_position(before: str) -> bool:
@@ -670,12 +776,26 @@ class Built:
 class _Strings:
     """Classifies string expressions at one point of the walk (one function, one position)."""
 
-    def __init__(self, walker: Walker, literal_loops: set[str] | frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        walker: Walker,
+        literal_loops: set[str] | frozenset[str] = frozenset(),
+        helper_roots: set[str] | frozenset[str] = frozenset(),
+        validated: set[str] | frozenset[str] = frozenset(),
+        enum_method: bool = False,
+    ):
         self.facts = walker.facts
         self.function = walker.function
         self.walker = walker
         #: loop variables of ``for x in ("a", "b")`` / ``for x in CONSTANTS`` here
         self.literal_loops = literal_loops
+        #: names of the object the SQL is executed on (``db`` in ``db.execute``): its
+        #: attributes are dialect helpers (``{db.timestamp_now}``), not values
+        self.helper_roots = helper_roots
+        #: names checked against a regular expression around this point
+        self.validated = validated
+        #: the function is a method of an ``Enum``: ``self.value`` is one of its members
+        self.enum_method = enum_method
         self.bindings = (
             self.facts.local_bindings.get(self.function, {}) if self.function is not None else {}
         )
@@ -716,7 +836,42 @@ class _Strings:
             return built
         if self.constant(node, before, depth):
             return Built(None, _CONST)
-        return Built(how if is_value_position(prefix) else None, _HOLE)
+        dynamic = is_value_position(prefix) and self.value_like(node, before, depth)
+        return Built(how if dynamic else None, _HOLE)
+
+    def value_like(self, node: ast.expr, before: tuple[int, int], depth: int) -> bool:
+        """A part that may carry a caller's value: a name, attribute or subscript, also
+        through ``str(x)``/``repr(x)``/``x.strip()``-style wrappers and a local name's
+        last plain assignment. The result of any other call is not (an SQL fragment such
+        as ``{db.timestamp_placeholder('now')}``, or a computed value: not followed)."""
+        if depth > _MAX_DEPTH:
+            return True
+        depth += 1
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in _TRIVIAL_WRAPPERS and node.args:
+                return self.value_like(node.args[0], before, depth)
+            if isinstance(func, ast.Attribute) and func.attr in _TRIVIAL_METHODS:
+                return self.value_like(func.value, before, depth)
+            return False
+        if isinstance(node, ast.IfExp):
+            return self.value_like(node.body, before, depth) or self.value_like(
+                node.orelse, before, depth
+            )
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            root = _root_name(node)
+            return root is None or root not in self.helper_roots
+        if isinstance(node, ast.Name):
+            if node.id in self.validated:
+                return False
+            chain = self._chain(node.id, before)
+            if chain is not None and len(chain) == 1 and _assigns_plainly(chain[0], node.id):
+                value = chain[0].value  # type: ignore[attr-defined]
+                return self.value_like(value, start_of(chain[0]), depth)
+            return True
+        if isinstance(node, ast.FormattedValue):
+            return self.value_like(node.value, before, depth)
+        return False
 
     def _fstring(
         self, node: ast.JoinedStr, before: tuple[int, int], prefix: str, depth: int
@@ -882,10 +1037,19 @@ class _Strings:
         if isinstance(node, ast.UnaryOp):
             return isinstance(node.operand, ast.Constant)
         if isinstance(node, ast.Attribute):
+            if node.attr in _ENUM_ATTRIBUTES:
+                owner = node.value
+                # ``Color.RED.value``; ``self.value`` in a method of an Enum
+                if isinstance(owner, ast.Attribute) and _CONSTANT_NAME.match(owner.attr):
+                    return True
+                if self.enum_method and isinstance(owner, ast.Name) and owner.id == "self":
+                    return True
             return bool(_CONSTANT_NAME.match(node.attr)) or node.attr == "__tablename__"
         if isinstance(node, ast.Call):
             return self.walker.qualify(node.func) in _SAFE_CALLS
         if isinstance(node, ast.Name):
+            if self.enum_method and node.id == "self":
+                return True
             if node.id in self.safe_parameters and node.id not in self.bindings:
                 return True
             if self.walker.is_parameter(node.id) and node.id not in self.bindings:
@@ -915,6 +1079,44 @@ def _assigns_plainly(statement: ast.stmt, name: str) -> bool:
     return any(isinstance(t, ast.Name) and t.id == name for t in targets)
 
 
+#: (from, to, names): where names passed a regular-expression check
+_Span = tuple[tuple[int, int], tuple[int, int], set[str]]
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """``a`` for ``a.b[c].d``; None when the chain starts with a call or a literal."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _receiver_roots(node: ast.expr) -> set[str]:
+    """The names an ``x.execute`` receiver is built from: ``db``, ``self.db``, ``(conn or db)``."""
+    if isinstance(node, ast.BoolOp):
+        return {root for value in node.values for root in _receiver_roots(value)}
+    root = _root_name(node)
+    return {root} if root is not None else set()
+
+
+def _regex_checked(test: ast.expr, walker: Walker) -> tuple[set[str], bool]:
+    """Names a test checks against a regular expression, and whether the test is negated
+    (``if not re.match(P, x): raise``)."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    call = test.operand if negated else test  # type: ignore[attr-defined]
+    if isinstance(call, ast.Compare) and len(call.ops) == 1:
+        if isinstance(call.ops[0], (ast.Is, ast.IsNot)) and _is_none(call.comparators[0]):
+            negated = negated != isinstance(call.ops[0], ast.Is)
+            call = call.left
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        return set(), negated
+    if call.func.attr not in _REGEX_CHECKS:
+        return set(), negated
+    qualname = walker.qualify(call.func) or ""
+    index = 1 if qualname in ("re.match", "re.fullmatch") else 0
+    subject = call.args[index] if len(call.args) > index else None
+    return ({subject.id} if isinstance(subject, ast.Name) else set()), negated
+
+
 def _flatten_add(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return [*_flatten_add(node.left), *_flatten_add(node.right)]
@@ -929,10 +1131,8 @@ def _sql_argument(call: ast.Call, keywords: tuple[str, ...]) -> ast.expr | None:
 
 def _is_non_application_module(filename: str) -> bool:
     """Test modules, ``conftest.py`` and anything under a ``tests/`` or ``test/`` folder."""
-    parts = filename.replace("\\", "/").split("/")
-    return testfiles.configured().is_fixture_file(filename) or any(
-        part in ("tests", "test") for part in parts[:-1]
-    )
+    patterns = testfiles.configured()
+    return patterns.is_fixture_file(filename) or patterns.in_test_directory(filename)
 
 
 class SqlFromStrings(Rule):
@@ -1025,6 +1225,28 @@ async def items(session, name):
 def run(job_runner, name):
     job_runner.execute(f"job = '{name}'")
 ''',
+        '''\
+async def purge(db, now):
+    await db.execute(
+        f"DELETE FROM audit WHERE delete_at < {db.timestamp_placeholder('now')}", {"now": now}
+    )
+    await db.execute(f"DELETE FROM audit WHERE delete_at < {db.timestamp_now}")
+''',
+        '''\
+import re
+from enum import Enum
+from sqlalchemy import text
+
+class Interval(str, Enum):
+    DAY = "day"
+
+    def sql(self):
+        return text(f"'1 {self.value}'::interval")
+
+def timestamp(expr: str):
+    if re.match(DATETIME_LITERAL, expr):
+        return text(f"'{expr}'")
+''',
     )
     limitations = (
         "Only non-constant parts in value positions are flagged: inside a quoted literal, "
@@ -1042,18 +1264,30 @@ def run(job_runner, name):
         "with bound parameters). Local variables are followed through their last plain "
         "assignment before the call and the `+=` after it, in the same function only. "
         "`.execute()`/`.executemany()` are only checked when the literal parts contain an "
-        "SQL keyword. Not checked: test modules and `conftest.py` (`--fpr-test-files`), "
+        "SQL keyword. Only names, attributes and subscripts are values (also through "
+        "`str(x)`/`repr(x)`/`x.strip()`-style wrappers and a local's last assignment): "
+        "the result of any other call is taken for an SQL fragment or a computed value "
+        "and not flagged (`{db.timestamp_placeholder('now')}`), nor are attributes of the "
+        "object the SQL is executed on (`db.execute(f\"... < {db.timestamp_now}\")`), "
+        "`self`/`self.value`/`self.name` in a method of an `Enum` subclass, `X.MEMBER.value`/"
+        "`.name`, and a name inside `if re.match(P, name):`/`fullmatch` (or after `if not "
+        "re.match(P, name): raise`). An imported enum passed as a parameter is not "
+        "recognised. Not checked: test modules and `conftest.py` (`--fpr-test-files`), "
         "modules under a `tests/` or `test/` folder, and Alembic migrations (modules that "
         "import `alembic`). Other drivers' methods (asyncpg `fetch`, `databases.fetch_all`) "
         "are not sinks."
     )
-    visits = (ast.Call, ast.For, ast.AsyncFor)
+    visits = (ast.Call, ast.For, ast.AsyncFor, ast.If, ast.ClassDef)
 
     def __init__(self, filename: str = "<unknown>") -> None:
         super().__init__(filename)
         self._skip = _is_non_application_module(filename)
         self._literal_loops: dict[Function | None, set[str]] = {}
         self._found: list[tuple[ast.expr, str, str, str]] = []
+        #: methods defined directly in an ``Enum`` subclass
+        self._enum_methods: set[Function] = set()
+        #: function -> (from, to, names): spans where names passed a regex check
+        self._validated: dict[Function | None, list[_Span]] = {}
 
     def visit(self, node: ast.AST, walker: Walker) -> None:
         if self._skip:
@@ -1061,12 +1295,20 @@ def run(job_runner, name):
         if isinstance(node, (ast.For, ast.AsyncFor)):
             self._loop(node, walker)
             return
+        if isinstance(node, ast.ClassDef):
+            self._enum_class(node, walker)
+            return
+        if isinstance(node, ast.If):
+            self._regex_guard(node, walker)
+            return
         assert isinstance(node, ast.Call)
         func = node.func
+        roots: set[str] = set()
         if isinstance(func, ast.Attribute) and func.attr in EXECUTE_METHODS:
             sink = f".{func.attr}()"
             argument = _sql_argument(node, EXECUTE_METHODS[func.attr])
             needs_sql_words = func.attr in _GENERIC_METHODS
+            roots = _receiver_roots(func.value)
         elif walker.qualify(func) in TEXT_FACTORIES:
             sink = "text()"
             argument = _sql_argument(node, ("text",))
@@ -1075,14 +1317,41 @@ def run(job_runner, name):
             return
         if argument is None:
             return
-        loops = self._literal_loops.get(walker.function, set())
-        built = _Strings(walker, loops).build(argument, start_of(node))
+        function = walker.function
+        loops = self._literal_loops.get(function, set())
+        at = start_of(node)
+        validated = {
+            name
+            for start, end, names in self._validated.get(function, ())
+            if start <= at and end_of(node) <= end
+            for name in names
+        }
+        strings = _Strings(walker, loops, roots, validated, function in self._enum_methods)
+        built = strings.build(argument, at)
         if built is None or built.dynamic is None or is_unbindable_statement(built.text):
             return
         if needs_sql_words and not _SQL_WORDS.search(built.text):
             return
         where = f" (in `{argument.id}`)" if isinstance(argument, ast.Name) else ""
         self._found.append((argument, built.dynamic, where, sink))
+
+    def _enum_class(self, node: ast.ClassDef, walker: Walker) -> None:
+        if any(
+            walker.qualify(base) in _ENUM_BASES or (base_name(base) or "").endswith("Enum")
+            for base in node.bases
+        ):
+            self._enum_methods.update(s for s in node.body if isinstance(s, _FUNCTIONS))
+
+    def _regex_guard(self, node: ast.If, walker: Walker) -> None:
+        """``if re.match(P, x): <here>`` and ``if not re.match(P, x): raise`` ``<after>``."""
+        names, negated = _regex_checked(node.test, walker)
+        if not names:
+            return
+        spans = self._validated.setdefault(walker.function, [])
+        if not negated and node.body:
+            spans.append((start_of(node.body[0]), end_of(node.body[-1]), names))
+        elif negated and node.body and isinstance(node.body[-1], (ast.Raise, ast.Return)):
+            spans.append((end_of(node), (10**9, 0), names))
 
     def _loop(self, node: ast.For | ast.AsyncFor, walker: Walker) -> None:
         """``for x in ("a", "b")`` or ``for x in TABLES``: ``x`` is a constant."""
@@ -1120,12 +1389,13 @@ class BuiltinErrorInPathOperation(Rule):
     message = (
         "`raise {exception}` in a path operation becomes a 500 Internal Server Error: "
         "raise `HTTPException(status_code=4xx, detail=...)` or register an exception "
-        "handler for it"
+        "handler for it (and list it in --fpr-handled-exceptions)"
     )
     summary = (
         "Flags `raise ValueError/KeyError/TypeError/Exception` written directly in the "
         "body of a path operation, unless a `try` around it in the same function catches "
-        "it or the module registers an exception handler for it."
+        "it, the module registers an exception handler for it, or the project lists it "
+        "in `--fpr-handled-exceptions`."
     )
     rationale = (
         "FastAPI turns only `HTTPException` (and exceptions with a registered handler) "
@@ -1249,9 +1519,11 @@ def error_check():
         "(helpers it calls are not followed, and custom exception classes are assumed to "
         "have a handler). Exception handlers registered in another module (e.g. "
         "`main.py` registering a `ValueError` handler for routers defined elsewhere) are "
-        "not seen; a handler registered in the same module (`@app.exception_handler`, "
-        "`add_exception_handler`, `exception_handlers={...}`) for the exception or a base "
-        "class silences the rule."
+        "not seen: list those exceptions in the flake8 option `--fpr-handled-exceptions` "
+        "(`fpr-handled-exceptions = ValueError` in the config; listing `Exception` "
+        "covers all four). A handler registered in the same module "
+        "(`@app.exception_handler`, `add_exception_handler`, `exception_handlers={...}`) "
+        "for the exception or a base class silences the rule too."
     )
     visits = (ast.Raise, ast.Try, _TRY_STAR, ast.Call)
 
@@ -1259,7 +1531,7 @@ def error_check():
         super().__init__(filename)
         self._tries: dict[Function, list[tuple[ast.AST, frozenset[str]]]] = {}
         self._raises: list[tuple[ast.Raise, str, Function]] = []
-        self._handled: set[str] = set()
+        self._handled: set[str] = set(_handled_exceptions)
 
     def visit(self, node: ast.AST, walker: Walker) -> None:
         if isinstance(node, ast.Call):
@@ -1320,6 +1592,19 @@ def error_check():
             if RAISED_BUILTINS[qualname] & self._handled or _only_raises(function):
                 continue
             self.report(node, exception=qualname.rsplit(".", 1)[1])
+
+
+#: exception names the project maps to responses elsewhere (``--fpr-handled-exceptions``)
+_handled_exceptions: frozenset[str] = frozenset()
+
+
+def configure_handled_exceptions(names: list[str] | tuple[str, ...] | None) -> frozenset[str]:
+    """Set the exceptions FPR604 treats as handled (``builtins.ValueError`` -> ``ValueError``)."""
+    global _handled_exceptions
+    _handled_exceptions = frozenset(
+        name.strip().rsplit(".", 1)[-1] for name in names or () if name.strip()
+    )
+    return _handled_exceptions
 
 
 def _only_raises(function: Function) -> bool:

@@ -394,6 +394,14 @@ class TestReports:
         t.sleep(2)
         assert reports.count() == 1
 ''',
+        '''\
+import asyncio
+
+async def test_paid_callback(on_paid_mock, wallet, invoice):
+    await pay_invoice(wallet_id=wallet.id, payment_request=invoice)
+    await asyncio.sleep(1)
+    assert on_paid_mock.call_count == 1
+''',
     )
     passes = (
         '''\
@@ -447,6 +455,25 @@ def test_code_expires(client, cache):
     time.sleep(1.1)
     assert cache.get("code") is None
 ''',
+        '''\
+import time
+
+def test_password_change_refused_after_threshold(client, settings, token):
+    client.post("/login", json={})
+    settings.auth_update_threshold = 1
+    time.sleep(1.1)
+    response = client.put("/password", headers={"Authorization": token})
+    assert response.status_code == 403
+''',
+        '''\
+import time
+
+def test_signup_not_rate_limited(client, user):
+    assert client.post("/register", json=user).status_code == 201
+    time.sleep(5)
+    for _ in range(5):
+        assert client.post("/register", json=user).status_code == 201
+''',
     )
     limitations = (
         _TEST_NOTE + " The sleep must follow, in the same test, a call that starts work "
@@ -454,20 +481,37 @@ def test_code_expires(client, cache):
         "`.delete()`/`.request()` on a name containing `client`, `.start()`, "
         "`create_task`/`ensure_future`/`start_soon`, `add_task`, Celery's `.delay()`/"
         "`.apply_async()`/`send_task`, `.submit()`, `run_in_executor`, `.enqueue()`, "
-        "`.publish()`, or `subprocess.Popen`; work started by a fixture is not seen. Not "
-        "flagged: sleeps inside a `for`/`while` loop (polling), sleeps whose next "
+        "`.publish()`, or `subprocess.Popen`; an awaited call whose result is dropped "
+        "(`await pay_invoice(...)`) counts only when the next assertion reads a mock "
+        "(`m.call_count`, `m.called`, `m.assert_called…()`); work started by a fixture is "
+        "not seen. Not flagged (time itself is under test, a guess the rule leaves alone): "
+        "sleeps inside a `for`/`while` loop (polling), sleeps whose next "
         "assertion is negative (`assert not x`, `is None`, `== 0`, `not in`, "
-        "`.assert_not_called()`…: nothing to poll for, e.g. a TTL that must expire), sleeps "
-        "in fixtures, helpers and nested functions."
+        "`.assert_not_called()`…: nothing to poll for, e.g. a TTL that must expire), an "
+        "upper bound (`assert n <= 1`) or names expiry (`expired`), sleeps after the test "
+        "assigned a name or attribute containing `ttl`, `expire`/`expiry`, `threshold`, "
+        "`timeout`, `delay` or `interval`, sleeps followed by a new action (`.post()`, "
+        "`.put()`, `.start()`… other than a client read) before any assertion (a "
+        "rate-limit window between two requests), and sleeps in fixtures, helpers and "
+        "nested functions."
     )
-    visits = (*_FUNCTIONS, ast.Call, ast.While, ast.For, ast.AsyncFor, ast.Assert)
+    visits = (
+        *_FUNCTIONS, ast.Call, ast.While, ast.For, ast.AsyncFor, ast.Assert, ast.Assign,
+        ast.AnnAssign, ast.Expr,
+    )
 
     def __init__(self, filename: str = "<unknown>") -> None:
         super().__init__(filename)
         self._loops: dict[Function, list[ast.AST]] = {}
         self._started: set[Function] = set()
-        #: sleeps waiting for the test's next assertion to decide them
-        self._pending: dict[Function, list[tuple[ast.Call, str, str]]] = {}
+        #: tests that awaited a call and dropped its result (``await pay_invoice(...)``):
+        #: a sleep after it counts only before an assertion on a mock
+        self._awaited: set[Function] = set()
+        #: tests that set a time limit (``settings.x_threshold = 1``): time is under test
+        self._timed: set[Function] = set()
+        #: sleeps waiting for the test's next assertion to decide them (the last item:
+        #: only an assertion on a mock decides it)
+        self._pending: dict[Function, list[tuple[ast.Call, str, str, bool]]] = {}
         self._sleeps: list[tuple[ast.Call, str, str]] = []
 
     def visit_node(self, node: ast.AST, walker: Walker) -> None:
@@ -475,37 +519,66 @@ def test_code_expires(client, cache):
         if function is None or function not in self.tests:
             return
         if isinstance(node, ast.Assert):
-            self._assertion(function, negative=_is_negative(node.test))
+            if _new_action(node.test, walker):
+                # ``assert client.post(...).status_code == 201``: the request comes first
+                self._pending.pop(function, None)
+                return
+            self._assertion(
+                function,
+                negative=_is_negative(node.test) or _about_expiry(node.test),
+                on_mock=_on_mock(node.test),
+            )
         elif isinstance(node, ast.Call):
             self._call(node, function, walker)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(_names_time_limit(target) for target in targets):
+                self._timed.add(function)
+        elif isinstance(node, ast.Expr):
+            value = node.value
+            if (
+                isinstance(value, ast.Await)
+                and isinstance(value.value, ast.Call)
+                and walker.qualify(value.value.func) not in SLEEPS
+            ):
+                self._awaited.add(function)
         else:
             self._loops.setdefault(function, []).append(node)
 
     def _call(self, node: ast.Call, function: Function, walker: Walker) -> None:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr.startswith("assert_"):
-            self._assertion(function, negative=func.attr.startswith("assert_not_"))
+            self._assertion(
+                function, negative=func.attr.startswith("assert_not_"), on_mock=True
+            )
             return
         qualname = walker.qualify(func)
         if _starts_work(node, qualname):
+            if _is_action(node, qualname):
+                # a new action before any check: the sleep separated two actions (a
+                # rate-limit window, a threshold), it did not wait for the first one
+                self._pending.pop(function, None)
             self._started.add(function)
             return
         seconds = _positive_literal(node)
-        if seconds is None or qualname not in SLEEPS or function not in self._started:
+        if seconds is None or qualname not in SLEEPS or function in self._timed:
+            return
+        started = function in self._started
+        if not (started or function in self._awaited):
             return
         if any(contains(loop, node) for loop in self._loops.get(function, ())):
             return
-        sleep = (node, qualname.replace(".tasks", ""), seconds)
+        sleep = (node, qualname.replace(".tasks", ""), seconds, not started)
         self._pending.setdefault(function, []).append(sleep)
 
-    def _assertion(self, function: Function, negative: bool) -> None:
+    def _assertion(self, function: Function, negative: bool, on_mock: bool = False) -> None:
         decided = self._pending.pop(function, [])
         if not negative:
-            self._sleeps.extend(decided)
+            self._sleeps.extend(s[:3] for s in decided if on_mock or not s[3])
 
     def finish(self, facts: ModuleFacts) -> None:
         for pending in self._pending.values():
-            self._sleeps.extend(pending)
+            self._sleeps.extend(s[:3] for s in pending if not s[3])
         for node, call, seconds in sorted(self._sleeps, key=lambda s: start_of(s[0])):
             self.report(node, call=call, seconds=seconds)
 
@@ -547,6 +620,91 @@ def _starts_work(call: ast.Call, qualname: str | None) -> bool:
         return True
     receiver = dotted(func.value) or ""
     return func.attr in _CLIENT_REQUESTS and "client" in receiver.rsplit(".", 1)[-1].lower()
+
+
+#: words in a name that make it a time limit: a sleep after setting one lets time pass
+_TIME_LIMIT_WORDS = ("ttl", "expire", "expiry", "threshold", "timeout", "delay", "interval")
+#: mock attributes an assertion reads after awaited work (``assert m.call_count == 1``)
+_MOCK_ATTRIBUTES = frozenset(
+    {"called", "call_count", "call_args", "call_args_list", "await_count", "await_args",
+     "awaited", "mock_calls", "await_args_list"}
+)
+
+
+def _is_action(call: ast.Call, qualname: str | None) -> bool:
+    """A call that starts work and is not a client read (``client.get`` checks a result)."""
+    func = call.func
+    read = isinstance(func, ast.Attribute) and func.attr in _CLIENT_REQUESTS
+    return _starts_work(call, qualname) and not read
+
+
+def _new_action(test: ast.expr, walker: Walker) -> bool:
+    """The assertion's subject is itself a new action: ``assert c.post(...).status_code``."""
+    node = test.left if isinstance(test, ast.Compare) else test
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.Await):
+        node = node.value
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+        if isinstance(node, ast.Await):
+            node = node.value
+    return isinstance(node, ast.Call) and _is_action(node, walker.qualify(node.func))
+
+
+def _names_time_limit(target: ast.expr) -> bool:
+    """``ttl = 1``, ``settings.auth_update_threshold = 1``, ``cache["expire"] = 2``."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_names_time_limit(element) for element in target.elts)
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+        name = str(target.slice.value)
+    else:
+        name = (dotted(target) or "").rsplit(".", 1)[-1]
+    return any(word in name.lower() for word in _TIME_LIMIT_WORDS)
+
+
+def _about_expiry(test: ast.expr) -> bool:
+    """``assert x <= 1`` (at most, within the window), or an assertion that names
+    expiry (``assert token.expired``, ``assert "expired" in r.text``)."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        if isinstance(test.ops[0], (ast.Lt, ast.LtE)) and isinstance(
+            test.comparators[0], ast.Constant
+        ):
+            return True
+    parts = [test, *getattr(test, "comparators", ()), getattr(test, "left", None),
+             getattr(test, "operand", None)]
+    return any(_mentions_expiry(part) for part in parts if part is not None)
+
+
+def _mentions_expiry(node: ast.expr) -> bool:
+    """``"expired"``, ``token.expired``, ``r.json()["expired"]``, ``is_expired(x)``."""
+    while True:
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str) and "expir" in node.value.lower()
+        if isinstance(node, ast.Name):
+            return "expir" in node.id.lower()
+        if isinstance(node, ast.Attribute):
+            if "expir" in node.attr.lower():
+                return True
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            if _mentions_expiry(node.slice):
+                return True
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return False
+
+
+def _on_mock(test: ast.expr) -> bool:
+    """The assertion reads a mock's record: ``m.call_count == 1``, ``m.called``."""
+    left = test.left if isinstance(test, ast.Compare) else test
+    if isinstance(left, ast.UnaryOp):
+        left = left.operand
+    while isinstance(left, ast.Subscript):
+        left = left.value
+    return isinstance(left, ast.Attribute) and left.attr in _MOCK_ATTRIBUTES
 
 
 def _is_negative(test: ast.expr) -> bool:
@@ -721,6 +879,23 @@ from app.main import app
 def setup_module():
     app.dependency_overrides[get_db] = override_get_db
 ''',
+        '''\
+import pytest
+from app.main import app
+
+@pytest.fixture
+def mock_db():
+    app.dependency_overrides[get_db] = lambda: FakeDb()
+    yield
+    app.dependency_overrides = {}
+
+@pytest.fixture
+def as_admin():
+    app.dependency_overrides[get_current_user] = lambda: ADMIN
+
+def test_delete(mock_db, as_admin, client):
+    assert client.delete("/items/1").status_code == 204
+''',
     )
     limitations = (
         _TEST_NOTE + " Not flagged: overrides on an app the function creates itself or "
@@ -728,7 +903,13 @@ def setup_module():
         "test); tests that request, or a module with an `autouse` fixture, whose teardown "
         "clears the overrides; modules whose xunit teardown (`teardown_method`, `tearDown`, "
         "…) clears them; `monkeypatch.setitem`/`patch.dict` (they restore the dict "
-        "themselves). Not seen: an autouse fixture in `conftest.py` that clears the "
+        "themselves); a fixture that every test of the module requesting it pairs with "
+        "a clearing fixture (parameters or `@pytest.mark.usefixtures`). A fixture that "
+        "no test of its module requests (in `conftest.py` or a fixture module) is flagged "
+        "even when its consumers elsewhere pair it with a clearing fixture. Fixtures are "
+        "also read in any module under a `tests/` or `test/` folder (fixture plugins such "
+        "as `tests/fixtures/base.py`, `tests/database.py`). Not seen: an autouse fixture "
+        "in `conftest.py` that clears the "
         "overrides for every test, and module-level overrides outside any test or "
         "fixture. A `.clear()`/`.pop()`/`del` later in a test counts even without "
         "`finally`."
@@ -737,6 +918,9 @@ def setup_module():
 
     def __init__(self, filename: str = "<unknown>") -> None:
         super().__init__(filename)
+        # fixture plugins and support modules (``tests/fixtures/base.py``,
+        # ``tests/database.py``) hold fixtures too
+        self._fixture_file = self._fixture_file or self._patterns.in_test_directory(filename)
         self._functions: dict[Function, _Overrides] = {}
 
     def _state(self, function: Function) -> _Overrides:
@@ -860,12 +1044,39 @@ def setup_module():
         if any(fixture in self.autouse for fixture in cleaners.values()):
             return
         for function, first in leaking.items():
-            args = function.args
-            requested = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-            if requested & cleaners.keys():
+            if _requested(function) & cleaners.keys():
+                continue
+            if function in self.fixtures and self._consumers_clean(function, cleaners):
                 continue
             kind = "fixture" if function in self.fixtures else "test"
             self.report(first, kind=kind, name=function.name)
+
+    def _consumers_clean(self, fixture: Function, cleaners: dict[str, Function]) -> bool:
+        """Every test of the module that requests the fixture also requests one whose
+        teardown clears the overrides: the override ends with the test. A fixture no test
+        of the module requests (``conftest.py``, fixture modules) is not excused: its
+        consumers are elsewhere."""
+        name = self.fixtures[fixture]
+        consumers = [test for test in self.tests if name in _requested(test)]
+        return bool(consumers) and all(
+            _requested(consumer) & cleaners.keys() for consumer in consumers
+        )
+
+
+def _requested(function: Function) -> set[str]:
+    """The fixtures a test or fixture requests: its parameters and
+    ``@pytest.mark.usefixtures("name", ...)``."""
+    args = function.args
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    for decorator in function.decorator_list:
+        if isinstance(decorator, ast.Call) and (dotted(decorator.func) or "").endswith(
+            "mark.usefixtures"
+        ):
+            names.update(
+                a.value for a in decorator.args
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            )
+    return names
 
 
 def _is_overrides(node: ast.expr) -> bool:
