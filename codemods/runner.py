@@ -7,7 +7,9 @@ deterministic output, so each codemod cannot get those subtly wrong on its own.
 """
 
 import argparse
+import ast
 import difflib
+import errno
 import fnmatch
 import importlib
 import io
@@ -16,8 +18,10 @@ import os
 import stat
 import sys
 import tempfile
+import threading
 import time
 import tokenize
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -182,7 +186,7 @@ def collect_files(
         if os.path.isfile(arg):
             found.append(os.path.normpath(arg))
         elif not os.path.isdir(arg):
-            problems.append((arg, "no such file or directory"))
+            problems.append((arg, _why_unusable(arg)))
         else:
             for root, dirs, files in os.walk(arg, onerror=unreadable):
                 dirs[:] = [
@@ -197,6 +201,31 @@ def collect_files(
     for path in sorted(set(found), key=lambda p: Path(p).parts):
         unique.setdefault(os.path.realpath(path), path)
     return list(unique.values()), problems
+
+
+def _why_unusable(path: str) -> str:
+    """Why a command-line path is neither a file nor a directory, in the OS's words."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return "no such file or directory"
+        return f"cannot read: {error.strerror}"
+    return "not a regular file or directory"
+
+
+def _without_python_files(paths: Sequence[str], files: Sequence[str]) -> list[str]:
+    """The directories on the command line that hold no ``.py`` file at all (a directory
+    whose files were all excluded is not reported: that is what was asked for)."""
+    absolute = [os.path.abspath(path) for path in files]
+    return [
+        arg for arg in paths
+        if os.path.isdir(arg)
+        and not any(path.startswith(os.path.join(os.path.abspath(arg), "")) for path in absolute)
+        and not any(
+            name.endswith(".py") for _, _, names in os.walk(arg) for name in names
+        )
+    ]
 
 
 def _unified_diff(path: str, old: str, new: str) -> str:
@@ -214,8 +243,23 @@ def _unified_diff(path: str, old: str, new: str) -> str:
     )
 
 
-def _atomic_write(path: str, data: bytes, mode: int) -> None:
-    """Replace the file in one step so an interrupted run never leaves half a file behind."""
+class _Changed(Exception):
+    """The file on disk is no longer the one that was read: never overwrite it."""
+
+
+def _same_file(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_ino, before.st_dev, before.st_size, before.st_mtime_ns) == (
+        after.st_ino, after.st_dev, after.st_size, after.st_mtime_ns
+    )
+
+
+def _atomic_write(path: str, data: bytes, read: os.stat_result) -> None:
+    """Replace the file in one step so an interrupted run never leaves half a file behind.
+
+    ``read`` is the file's status when it was read: a file deleted, replaced or edited
+    since then (an editor saving, a checkout) raises :class:`_Changed` instead of being
+    resurrected or losing that edit.
+    """
     target = os.path.realpath(path)
     fd, temporary = tempfile.mkstemp(
         dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
@@ -225,18 +269,34 @@ def _atomic_write(path: str, data: bytes, mode: int) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, stat.S_IMODE(mode))
+        os.chmod(temporary, stat.S_IMODE(read.st_mode))
+        try:
+            current = os.stat(target)
+        except FileNotFoundError:
+            raise _Changed("deleted while the codemod ran") from None
+        if not _same_file(read, current):
+            raise _Changed("changed while the codemod ran")
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
-def _process(job: _Job, path: str) -> FileResult:
-    """Read, transform and (maybe) write one file; every failure becomes a skip, not a crash."""
+@dataclass(frozen=True)
+class _Source:
+    """One file as read: its text and what writing it back needs."""
+
+    path: str
+    text: str
+    encoding: str
+    status: os.stat_result
+
+
+def _read(path: str) -> _Source | FileResult:
+    """The decoded file, or the skip that says why it cannot be read."""
     try:
-        mode = os.stat(path).st_mode
         with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
             data = handle.read()
     except OSError as error:
         return FileResult(path, skipped=f"cannot read: {error.strerror}")
@@ -246,30 +306,123 @@ def _process(job: _Job, path: str) -> FileResult:
         text = data.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return FileResult(path, skipped=f"cannot decode: {error}")
+    return _Source(path, text, encoding, status)
+
+
+def _failure(path: str, error: Exception) -> FileResult:
+    """A codemod's exception as a one-line skip.
+
+    A RecursionError anywhere in the exception's chain means the file is nested deeper
+    than Python's recursion limit allows (libcst's context managers then raise further
+    exceptions while unwinding, whose messages may not even be printable).
+    """
+    if isinstance(error, libcst.ParserSyntaxError):
+        return FileResult(path, skipped=f"cannot parse: {_first_line(error.message)}")
+    if _caused_by_recursion(error):
+        return FileResult(path, skipped=_TOO_DEEP)
+    if isinstance(error, Skip):
+        return FileResult(path, skipped=_message(error))
+    return FileResult(path, skipped=f"internal error: {type(error).__name__}: {_message(error)}")
+
+
+_TOO_DEEP = "too deeply nested to rewrite safely (RecursionError)"
+
+
+def _caused_by_recursion(error: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RecursionError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _message(error: BaseException) -> str:
+    """The exception's message on one line, even when ``str()`` itself fails."""
     try:
-        if not job.codemod.might_change(text):
-            return FileResult(path)
-        outcome = job.codemod.transform(text, job.options)
-    except libcst.ParserSyntaxError as error:
-        return FileResult(path, skipped=f"cannot parse: {error.message.splitlines()[0]}")
-    except Skip as error:
-        return FileResult(path, skipped=str(error))
+        text = str(error)
+    except Exception:  # e.g. a KeyError whose key has no printable repr
+        return "(message not printable)"
+    return _first_line(text)
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _nesting_problem(text: str) -> str | None:
+    """Why the file is too deeply nested for libcst, or None.
+
+    libcst's native parser overflows the C stack (the process dies of SIGSEGV) on about a
+    thousand nested brackets, and takes minutes on an expression CPython's own parser gives
+    up on: CPython's parser, at C speed, rejects both first. Files it rejects for other
+    reasons (newer syntax) are left to libcst.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no SyntaxWarning (invalid escapes) on stderr
+            ast.parse(text)
+    except RecursionError:
+        return _TOO_DEEP
+    except MemoryError:
+        return "too deeply nested to rewrite safely (MemoryError in Python's parser)"
+    except SyntaxError as error:
+        if "too many nested" in str(error.msg) or "too many levels" in str(error.msg):
+            return f"too deeply nested to rewrite safely ({error.msg}, line {error.lineno})"
+    except ValueError:
+        pass
+    return None
+
+
+def _prefilter(job: _Job, source: _Source) -> FileResult | None:
+    """The result for a file the codemod's quick text check rules out; None: transform it."""
+    try:
+        if job.codemod.might_change(source.text):
+            return None
     except Exception as error:
-        return FileResult(path, skipped=f"internal error: {type(error).__name__}: {error}")
+        return _failure(source.path, error)
+    return FileResult(source.path)
+
+
+def _transform(job: _Job, source: _Source) -> FileResult:
+    """Transform one read file and (maybe) write it; every failure becomes a skip."""
+    path, text = source.path, source.text
+    problem = _nesting_problem(text)
+    if problem is not None:
+        return FileResult(path, skipped=problem)
+    try:
+        outcome = job.codemod.transform(text, job.options)
+    except Exception as error:
+        return _failure(path, error)
     notes = tuple(n if isinstance(n, Note) else Note(None, n) for n in outcome.notes)
     if outcome.code == text:
         return FileResult(path, notes=notes, refused=outcome.refused)
     try:
-        new_data = outcome.code.encode(encoding)
+        new_data = outcome.code.encode(source.encoding)
     except UnicodeEncodeError as error:
         return FileResult(path, skipped=f"cannot encode: {error}")
     if job.write:
+        if not source.status.st_mode & 0o222:
+            return FileResult(path, skipped="read-only file: not rewritten")
         try:
-            _atomic_write(path, new_data, mode)
+            _atomic_write(path, new_data, source.status)
+        except _Changed as error:
+            return FileResult(path, skipped=f"not rewritten: {error}")
         except OSError as error:
             return FileResult(path, skipped=f"cannot write: {error.strerror}")
     diff = _unified_diff(path, text, outcome.code) if job.diff else ""
     return FileResult(path, changed=True, diff=diff, notes=notes, refused=outcome.refused)
+
+
+def _process(job: _Job, path: str) -> FileResult:
+    """Read, prefilter, transform and (maybe) write one file; never raises."""
+    source = _read(path)
+    if isinstance(source, FileResult):
+        return source
+    return _prefilter(job, source) or _transform(job, source)
 
 
 # Set once per worker process by _init_worker; pool tasks then carry only a path.
@@ -279,15 +432,39 @@ _WORKER_JOB: _Job | None = None
 def _init_worker(codemod: Codemod | str, options: object, diff: bool, write: bool) -> None:
     """Set up a worker process once; a str codemod is an import path, imported here."""
     global _WORKER_JOB
+    _die_with_parent()
     if isinstance(codemod, str):
         codemod = load_codemod(codemod)
     _WORKER_JOB = _Job(codemod, options, diff, write)
 
 
-def _process_in_worker(path: str) -> FileResult:
-    """Pool task: a module-level function taking only a path, cheap to pickle per file."""
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when the runner dies (even of SIGKILL),
+    so no orphan goes on rewriting files after the run was stopped."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+
+
+def _transform_in_worker(path: str) -> FileResult:
+    """Pool task for a file the parent's prefilter let through: only a path is pickled."""
     assert _WORKER_JOB is not None, "worker used before _init_worker"
-    return _process(_WORKER_JOB, path)
+    return _process_candidate(_WORKER_JOB, path)
+
+
+def _start_method() -> str:
+    """fork where it is safe and cheap (Linux, one thread): workers start in milliseconds
+    with the codemod already imported; spawn elsewhere."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 def _results(
@@ -295,25 +472,56 @@ def _results(
 ) -> Iterator[FileResult]:
     """Yield results in ``files`` order, in parallel when the run is big enough to pay off.
 
-    Workers are spawned (not forked) so behaviour is the same on every platform; they get
-    the codemod's import path when known, so the instance itself never needs to pickle.
+    With more than one job the parent first reads every file and runs the codemod's
+    prefilter (cheap, and usually rejects almost every file); only the files it lets
+    through go to worker processes, as paths, and only when there are enough of them to
+    pay for the workers. Spawned workers get the codemod's import path when known, so the
+    instance itself never needs to pickle; forked ones inherit it.
     """
-    workers = min(jobs, len(files) // MIN_FILES_PER_WORKER)
-    if workers < 2:
+    if min(jobs, len(files) // MIN_FILES_PER_WORKER) < 2:
         yield from (_process(job, path) for path in files)
         return
+    early: list[FileResult | None] = []
+    for path in files:
+        source = _read(path)
+        early.append(source if isinstance(source, FileResult) else _prefilter(job, source))
+    candidates = [path for path, result in zip(files, early) if result is None]
+    workers = min(jobs, len(candidates) // MIN_FILES_PER_WORKER)
+    if workers < 2:
+        transformed = (_process_candidate(job, path) for path in candidates)
+        yield from _merge(early, transformed)
+        return
+    method = _start_method()
     pool = ProcessPoolExecutor(
         workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=multiprocessing.get_context(method),
         initializer=_init_worker,
-        initargs=(import_path or job.codemod, job.options, job.diff, job.write),
+        initargs=(
+            job.codemod if method == "fork" else import_path or job.codemod,
+            job.options, job.diff, job.write,
+        ),
     )
     try:
-        yield from pool.map(
-            _process_in_worker, files, chunksize=max(1, len(files) // (workers * 4))
-        )
+        chunk = max(1, min(16, len(candidates) // (workers * 4)))
+        yield from _merge(early, pool.map(_transform_in_worker, candidates, chunksize=chunk))
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def _process_candidate(job: _Job, path: str) -> FileResult:
+    """Transform a file the prefilter let through, read afresh (as a worker would)."""
+    source = _read(path)
+    if isinstance(source, FileResult):
+        return source
+    return _transform(job, source)
+
+
+def _merge(
+    early: list[FileResult | None], transformed: Iterator[FileResult]
+) -> Iterator[FileResult]:
+    """The early results with the transformed ones filled in where they are None."""
+    for result in early:
+        yield result if result is not None else next(transformed)
 
 
 class _Progress:
@@ -381,6 +589,8 @@ def run(
     files, problems = collect_files(paths, args.exclude)
     for path, reason in problems:
         out.write(f"{path}: skipped: {reason}\n")
+    for directory in _without_python_files(paths, files):
+        out.write(f"{directory}: no Python files found\n")
     job = _Job(codemod, codemod.configure(args), args.diff, not (args.diff or args.check))
     progress = _Progress(len(files), sys.stderr)
     changed = skipped = refused = 0
