@@ -15,8 +15,8 @@ in rounds so that load from other processes hits every measure alike:
 * the codemod with ``-j1`` and ``-j2`` on a tree where every file changes, with the
   peak memory of the whole process tree.
 
-Peers (flake8-bugbear, flake8-async) are looked for in ``.bench/peers`` (install them
-there with ``pip install --no-deps --target .bench/peers flake8-bugbear flake8-async``,
+Peers (flake8-bugbear, flake8-async) are looked for in ``.venv/bench-peers`` (install them
+there with ``pip install --no-deps --target .venv/bench-peers flake8-bugbear flake8-async``,
 so they stay out of the project's own flake8 runs) and on ``sys.path``; missing ones
 are named and skipped. ``--quick``: a quarter of the corpus, three rounds.
 ``--check``: no timing; the plugin and every codemod over the standard library, the
@@ -44,11 +44,11 @@ from benchmarks import corpus
 from benchmarks.measure import Timing, run_process, timed
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PEERS = ROOT / ".bench" / "peers"
+DEFAULT_PEERS = ROOT / ".venv" / "bench-peers"
 PEERS = ("flake8-bugbear", "flake8-async")
-#: plugins too slow to run over the whole corpus every round: measured on every n-th file,
-#: next to an ast.parse of the same files
-SAMPLED = {"flake8-async": 8}
+#: plugins too slow to run over the whole corpus every round: measured on every n-th file
+#: of the full corpus, next to an ast.parse of the same files
+SAMPLED = {"flake8-async": 32}
 #: words a file with start-up/shut-down handlers contains (the substring-scan floor)
 HANDLER_WORDS = ("on_event", "add_event_handler", "on_startup", "on_shutdown")
 
@@ -125,7 +125,7 @@ def build_corpus(size: Size, root: Path) -> tuple[list[corpus.Source], list[corp
 # --- plugins on parsed trees ----------------------------------------------------------
 
 
-def plugin_rows(sources: list[corpus.Source], root: Path, rounds: int) -> list[Row]:
+def plugin_rows(sources: list[corpus.Source], root: Path, size: Size) -> list[Row]:
     """Every tree plugin flake8 loads, called as flake8 calls it, on already-parsed trees."""
     from flake8 import processor
     from flake8.options.parse_args import parse_args
@@ -165,19 +165,19 @@ def plugin_rows(sources: list[corpus.Source], root: Path, rounds: int) -> list[R
     rows = []
     for plugin in plugins.checkers.tree:
         package = plugin.plugin.package
-        every = SAMPLED.get(package, 1)
+        every = max(1, SAMPLED.get(package, 1) // size.stdlib_every)
         if every not in floors:
-            floors[every] = Timing(f"ast.parse of every {every}th file")
+            floors[every] = Timing(f"ast.parse of 1 file in {every}")
             measures.append((floors[every], parse(every)))
         label = package + (", all rules" if plugin.entry_name == "FPR" else "")
-        label += f" (every {every}th file)" if every > 1 else ""
+        label += f" (1 file in {every})" if every > 1 else ""
         measures.append((Timing(label), call(plugin, every)))
         rows.append((measures[-1][0], floors[every]))
     pycodestyle = Timing("pycodestyle (flake8's token pass: tokenize + E/W)")
     gc.collect()
     gc.freeze()  # the corpus and its trees stay; collections should not walk them
     try:
-        for _ in range(rounds):
+        for _ in range(size.rounds):
             for timing, action in measures:
                 gc.collect()
                 timing.times.append(timed(action))
@@ -377,7 +377,7 @@ def benchmark(size: Size, peers: Path, keep: Path | None) -> int:
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
               f"{size.rounds} rounds ({size.slow_rounds} for slow measures); "
               "spread = (max - min) / median", flush=True)
-        rows = plugin_rows(sources, work / "corpus", size.rounds)
+        rows = plugin_rows(sources, work / "corpus", size)
         parse_floor = rows[0].timing
         rows += flake8_rows(work / "corpus", env, size.slow_rounds, parse_floor)
         rows += codemod_rows(sources, handlers, work / "corpus", env, size, parse_floor)
