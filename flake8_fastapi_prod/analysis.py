@@ -9,6 +9,7 @@ node in its context (e.g. "inside ``async def``") get it handed during the walk.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
@@ -197,6 +198,7 @@ class Walker:
     def __init__(self, hooks: dict[type, list[NodeHook]]) -> None:
         self.facts = ModuleFacts()
         self.hooks = hooks
+        self._hooked = frozenset(hooks)
         #: node type -> how to visit it, built on first sight (``_plan``)
         self._plans: dict[type, _Plan] = {}
         #: enclosing functions and lambdas, innermost last
@@ -316,20 +318,8 @@ class Walker:
 
     def _plan(self, kind: type) -> _Plan:
         """How to visit a node type: its collector, the rules' hooks, the fields to descend
-        into (None: a function or lambda, walked by ``_visit_scope``).
-
-        A performance shortcut, same visits: fields that hold no node anyone handles are
-        left out, i.e. the ``ctx``/``op``/``ops`` singletons (unless something hooks them)
-        and the plain-value fields of the most frequent leaves (``Name.id``, ...).
-        """
-        if kind in _SCOPES:
-            fields = None
-        else:
-            handled = (*self.hooks, *_COLLECTORS)
-            skip = _VALUE_FIELDS.get(kind, frozenset())
-            if not any(issubclass(t, _SINGLETON_TYPES) for t in handled):
-                skip = skip | _SINGLETON_FIELDS
-            fields = tuple(name for name in kind._fields if name not in skip)
+        into (see :func:`_fields_to_visit`)."""
+        fields = _fields_to_visit(kind, self._hooked)
         return _COLLECTORS.get(kind), tuple(self.hooks.get(kind, ())), fields
 
     def _visit_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
@@ -774,6 +764,23 @@ _COLLECTORS: dict[type, Callable[[Walker, Any], None]] = {
     ast.YieldFrom: Walker._yield,
     ast.Call: Walker._call,
 }
+
+
+@functools.lru_cache(maxsize=None)
+def _fields_to_visit(kind: type, hooked: frozenset[type]) -> tuple[str, ...] | None:
+    """The fields of a node type to descend into (None: a function or lambda, walked by
+    ``Walker._visit_scope``); computed once per set of hooked types, not once per file.
+
+    A performance shortcut, same visits: fields that hold no node anyone handles are
+    left out, i.e. the ``ctx``/``op``/``ops`` singletons (unless something hooks them)
+    and the plain-value fields of the most frequent leaves (``Name.id``, ...).
+    """
+    if kind in _SCOPES:
+        return None
+    skip = _VALUE_FIELDS.get(kind, frozenset())
+    if not any(issubclass(t, _SINGLETON_TYPES) for t in (*hooked, *_COLLECTORS)):
+        skip = skip | _SINGLETON_FIELDS
+    return tuple(name for name in kind._fields if name not in skip)
 
 
 def base_name(node: ast.expr) -> str | None:

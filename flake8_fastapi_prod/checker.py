@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from . import __version__, testfiles
@@ -20,6 +20,16 @@ def _hooks(rules: list[Rule]) -> dict[type, list[NodeHook]]:
     return hooks
 
 
+#: every word some rule requires, each looked up once per file
+_GATE_WORDS = frozenset(word for rule in ALL_RULES for word in rule.requires)
+
+
+def _rules_for(source: str) -> list[type[Rule]]:
+    """The rules that can report in a module (see ``Rule.requires``)."""
+    present = {word for word in _GATE_WORDS if word in source}
+    return [r for r in ALL_RULES if not r.requires or not present.isdisjoint(r.requires)]
+
+
 class Plugin:
     """flake8 calls ``run()`` once per file with the tree it parsed."""
 
@@ -29,9 +39,13 @@ class Plugin:
     # unless --enable-extensions names it".
     default_ignored: ClassVar[list[str]] = [r.code for r in ALL_RULES if r.default_off]
 
-    def __init__(self, tree: ast.AST, filename: str = "<unknown>") -> None:
+    def __init__(
+        self, tree: ast.AST, filename: str = "<unknown>", lines: Sequence[str] | None = None
+    ) -> None:
         self.tree = tree
         self.filename = filename
+        #: the file's lines, which flake8 has read already (None: every rule runs)
+        self.lines = lines
 
     @classmethod
     def add_options(cls, manager: Any) -> None:
@@ -70,7 +84,8 @@ class Plugin:
         handlers.configure_handled_exceptions(getattr(options, "fpr_handled_exceptions", None))
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        rules = [rule_class(self.filename) for rule_class in ALL_RULES]
+        rule_classes = ALL_RULES if self.lines is None else _rules_for("".join(self.lines))
+        rules = [rule_class(self.filename) for rule_class in rule_classes]
         facts = Walker(_hooks(rules)).walk(self.tree)
         for rule in rules:
             for finding in rule.results(facts):

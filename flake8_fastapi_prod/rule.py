@@ -8,11 +8,26 @@ look-alikes it must not; the test suite runs every rule over its own examples an
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 if TYPE_CHECKING:
     from .analysis import ModuleFacts, Walker
+
+
+def last_names(qualnames: Iterable[str]) -> tuple[str, ...]:
+    """The words a module that uses any of ``qualnames`` must contain.
+
+    Whatever the import spelling (``import sqlalchemy as sa``, ``from sqlalchemy import
+    create_engine as ce``), the last component of a qualified name is written in the
+    source: in the import, or in the attribute chain of the call.
+    """
+    return tuple(sorted({name.rsplit(".", 1)[-1] for name in qualnames}))
+
+
+def package_names(qualnames: Iterable[str]) -> tuple[str, ...]:
+    """The top-level packages of ``qualnames``: every import of them spells the package."""
+    return tuple(sorted({name.split(".", 1)[0] for name in qualnames}))
 
 
 class Finding(NamedTuple):
@@ -50,6 +65,10 @@ class Rule:
     default_off: ClassVar[bool] = False
     #: node types whose visit calls ``visit`` during the walk
     visits: ClassVar[tuple[type[ast.AST], ...]] = ()
+    #: words of which a module's source must contain one for the rule to be able to
+    #: report there (see :func:`last_names`); a module without them costs the rule no
+    #: hook calls. Empty: every module
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, filename: str = "<unknown>") -> None:
         self.filename = filename

@@ -17,13 +17,13 @@ import warnings
 from pathlib import Path
 
 import pytest
+from plugin_runs import run_plugin
 from fastapi.testclient import TestClient
 
 from codemods.lifespan import CODEMOD, might_change
 from codemods.lifespan_rewrite import Options
 from codemods.runner import Outcome, build_parser
 from codemods.runner import main as runner_main
-from flake8_fastapi_prod.checker import Plugin
 
 CASES_DIR = Path(__file__).parent / "data" / "lifespan"
 CASES = sorted(path.name for path in CASES_DIR.iterdir() if path.is_dir())
@@ -67,7 +67,7 @@ def test_second_run_changes_nothing(case: str) -> None:
 
 
 def _findings(source: str) -> set[tuple[int, str]]:
-    return {(line, message.split()[0]) for line, _, message, _ in Plugin(ast.parse(source)).run()}
+    return {(line, message.split()[0]) for line, _, message in run_plugin(source, "<unknown>")}
 
 
 def _switched_off(options: object) -> set[str]:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
+from plugin_runs import run_plugin
 
-from flake8_fastapi_prod.checker import Plugin
 from flake8_fastapi_prod.rule import Rule
 from flake8_fastapi_prod.rules import ALL_RULES
 
 
 def codes(source: str, filename: str = "app.py") -> list[str]:
-    tree = ast.parse(source)
-    return [message.split()[0] for _, _, message, _ in Plugin(tree, filename).run()]
+    return [message.split()[0] for _, _, message in run_plugin(source, filename)]
 
 
 CASES = [

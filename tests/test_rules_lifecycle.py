@@ -8,11 +8,11 @@ import textwrap
 import pytest
 
 from flake8_fastapi_prod.checker import Plugin
+from plugin_runs import run_plugin
 
 
 def findings(source: str, select: str = "FPR1") -> list[tuple[int, str]]:
-    tree = ast.parse(textwrap.dedent(source))
-    found = [(line, message.split()[0]) for line, _, message, _ in Plugin(tree, "app.py").run()]
+    found = [(line, m.split()[0]) for line, _, m in run_plugin(textwrap.dedent(source))]
     return sorted(item for item in found if item[1].startswith(select))
 
 

@@ -10,6 +10,7 @@ import pytest
 from flake8_fastapi_prod import knowledge
 from flake8_fastapi_prod.analysis import Walker
 from flake8_fastapi_prod.checker import Plugin
+from plugin_runs import run_plugin
 from flake8_fastapi_prod.rules import background, blocking, sessions
 
 MINE = (*sessions.RULES, *blocking.RULES, *background.RULES)
@@ -18,10 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def findings(source: str, filename: str = "app.py") -> list[tuple[int, str]]:
-    tree = ast.parse(source)
     return sorted(
         (line, message.split()[0])
-        for line, _, message, _ in Plugin(tree, filename).run()
+        for line, _, message in run_plugin(source, filename)
         if message.split()[0] in MY_CODES
     )
 

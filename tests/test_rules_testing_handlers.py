@@ -13,11 +13,11 @@ import pytest
 from flake8_fastapi_prod import testfiles
 from flake8_fastapi_prod.rules import handlers
 from flake8_fastapi_prod.checker import Plugin
+from plugin_runs import run_plugin
 
 
 def found(source: str, filename: str = "app.py") -> list[tuple[int, str]]:
-    tree = ast.parse(textwrap.dedent(source))
-    return [(line, message.split()[0]) for line, _, message, _ in Plugin(tree, filename).run()]
+    return [(line, m.split()[0]) for line, _, m in run_plugin(textwrap.dedent(source), filename)]
 
 
 def codes(source: str, filename: str = "app.py", prefix: str = "FPR") -> list[str]:

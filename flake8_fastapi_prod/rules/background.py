@@ -13,7 +13,7 @@ from typing import Union
 
 from .. import knowledge
 from ..analysis import ModuleFacts, Walker
-from ..rule import Rule
+from ..rule import Rule, last_names
 
 _Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 #: ``try`` and, on Python 3.11+, ``try: ... except* ...``
@@ -43,6 +43,7 @@ def _is_trivial(function: _Def) -> bool:
 
 class TaskReturnsValue(Rule):
     code = "FPR401"
+    requires = last_names(knowledge.BACKGROUND_TASK)
     message = (
         "background task `{name}` returns a value nobody receives: store the result "
         "(database, Redis, result backend) and return nothing"
@@ -170,6 +171,7 @@ def create(report_id, queue):
 
 class TaskWithoutErrorHandling(Rule):
     code = "FPR402"
+    requires = last_names(knowledge.BACKGROUND_TASK)
     message = (
         "background task `{name}` has no `try`/`except`: catch failures and record the "
         "task's status (Starlette only logs the traceback)"
@@ -298,6 +300,7 @@ def _write_root(target: ast.expr) -> tuple[str | None, bool]:
 
 class TaskStateInModuleGlobal(Rule):
     code = "FPR403"
+    requires = last_names(knowledge.BACKGROUND_TASK)
     message = (
         "task state written to module-level `{name}`: it is lost on restart and invisible "
         "to other workers; keep it in the database, Redis or a result backend"
@@ -499,6 +502,7 @@ _TIMEOUT_FIX = "asyncio.timeout(...)"
 
 class TaskWithoutTimeout(Rule):
     code = "FPR404"
+    requires = last_names(knowledge.BACKGROUND_TASK)
     message = (
         "async background task `{name}` awaits without any timeout: wrap its work in "
         f"`async with {_TIMEOUT_FIX}` or pass `timeout=` to the calls"

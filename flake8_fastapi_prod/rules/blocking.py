@@ -470,6 +470,7 @@ def _display(func: ast.expr) -> str:
 
 class RunInExecutorInPathOperation(Rule):
     code = "FPR302"
+    requires = ("run_in_executor",)
     message = (
         "`run_in_executor` in an `async def` path operation: declare it with plain `def` "
         "(FastAPI runs it in its thread pool) or use an async library"

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..analysis import EngineInfo, ModuleFacts
-from ..knowledge import missing_pool_params
-from ..rule import Finding, Rule
+from ..knowledge import ENGINE_FACTORIES, FASTAPI_APPS, missing_pool_params
+from ..rule import Finding, Rule, last_names
 from ..testfiles import configured
+
+
+#: engines made through a module's own factory function or class still spell the factory
+ENGINE_WORDS = last_names(ENGINE_FACTORIES)
 
 
 class _EngineRule(Rule):
@@ -39,6 +43,7 @@ async def lifespan(app: FastAPI):
 
 class EngineAtImportTime(_EngineRule):
     code = "FPR104"
+    requires = ENGINE_WORDS
     message = (
         "engine created at import time: create it in the lifespan, keep it on "
         "`app.state` and dispose it at shutdown"
@@ -110,6 +115,7 @@ async def lifespan(app):
 
 class EngineNeverDisposed(_EngineRule):
     code = "FPR105"
+    requires = (*last_names(FASTAPI_APPS), "add_event_handler", "on_event", "on_shutdown")
     message = (
         "engine `{name}` is never disposed: call `{name}.dispose()` (awaited for async "
         "engines) after the lifespan's `yield` (`python -m codemods.lifespan` adds it)"
@@ -229,6 +235,7 @@ class _PoolRule(_EngineRule):
     """FPR106–FPR108 share one decision with the codemod: ``knowledge.missing_pool_params``."""
 
     params: tuple[str, ...] = ()
+    requires = ENGINE_WORDS
 
     def finish(self, facts: ModuleFacts) -> None:
         for engine in facts.engines:
@@ -423,6 +430,7 @@ engine = create_async_engine("sqlite+aiosqlite:///./test.db")
 
 class EnginePerRequest(_EngineRule):
     code = "FPR109"
+    requires = ENGINE_WORDS
     message = (
         "engine created inside a {where}: a new pool per request; create one engine in "
         "the lifespan and share it"

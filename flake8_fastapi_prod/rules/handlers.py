@@ -11,7 +11,7 @@ from .. import testfiles
 from ..analysis import Function, ModuleFacts, Walker, base_name
 from ..imports import dotted
 from ..positions import contains, end_of, start_of
-from ..rule import Rule
+from ..rule import Rule, last_names
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -141,6 +141,7 @@ def _required_field(statement: ast.AnnAssign) -> bool:
 
 class PatchOverwritesUnsetFields(Rule):
     code = "FPR601"
+    requires = ("patch", "PATCH", "Patch")
     message = (
         "PATCH path operation `{name}` {what}: fields the client did not send overwrite "
         "stored values; apply only `{param}.model_dump(exclude_unset=True)`"
@@ -464,6 +465,7 @@ _SEQUENCES = frozenset({"list", "List", "Sequence", "tuple", "Tuple", "Iterable"
 
 class UnboundedUploadRead(Rule):
     code = "FPR602"
+    requires = ("UploadFile",)
     message = (
         "`{call}` loads the whole upload into memory: read it in chunks "
         "(`await {name}.read(1024 * 1024)` in a loop, with a size limit) or stream "
@@ -1137,6 +1139,7 @@ def _is_non_application_module(filename: str) -> bool:
 
 class SqlFromStrings(Rule):
     code = "FPR603"
+    requires = (*EXECUTE_METHODS, *last_names(TEXT_FACTORIES))
     message = (
         "SQL built with {how}{where} passed to `{sink}`: put the values in bound "
         "parameters (`text(\"... WHERE id = :id\")` executed with a params dict) instead"
@@ -1386,6 +1389,7 @@ _TRY_STAR: type[ast.AST] = getattr(ast, "TryStar", ast.Try)
 
 class BuiltinErrorInPathOperation(Rule):
     code = "FPR604"
+    requires = last_names(RAISED_BUILTINS)
     message = (
         "`raise {exception}` in a path operation becomes a 500 Internal Server Error: "
         "raise `HTTPException(status_code=4xx, detail=...)` or register an exception "

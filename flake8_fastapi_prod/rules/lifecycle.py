@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from .. import knowledge
 from ..analysis import ModuleFacts
 from ..rule import Rule
 
@@ -12,6 +13,7 @@ _CODEMOD_NOTE = "convert with `python -m codemods.lifespan`"
 
 class DeprecatedOnEvent(Rule):
     code = "FPR101"
+    requires = ("add_event_handler", "on_event")
     message = (
         "`{form}` start-up/shut-down handler is deprecated: move it into a lifespan "
         f"({_CODEMOD_NOTE})"
@@ -117,6 +119,7 @@ scheduler.add_event_handler("startup", print)
 
 class ConstructorEventHandlers(Rule):
     code = "FPR102"
+    requires = tuple(knowledge.EVENT_KWARGS)
     message = (
         "`{keyword}=` is deprecated: run these handlers in a lifespan instead "
         f"({_CODEMOD_NOTE})"
@@ -165,6 +168,7 @@ app = FastAPI(on_startup=[connect])
 
 class HandlersIgnoredByLifespan(Rule):
     code = "FPR103"
+    requires = ("lifespan",)
     message = "this {event} handler {fate}; call it from the lifespan instead"
     summary = (
         "Flags start-up/shut-down handlers registered on an app or router that is also "

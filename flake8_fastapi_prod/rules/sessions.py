@@ -9,7 +9,7 @@ from typing import Union
 
 from .. import knowledge
 from ..analysis import ModuleFacts, Walker
-from ..rule import Rule
+from ..rule import Rule, package_names
 from . import _db
 
 _Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -21,6 +21,11 @@ _TRIES: tuple[type[ast.AST], ...] = tuple(
 
 def _unwrap_await(node: ast.expr | None) -> ast.expr | None:
     return node.value if isinstance(node, ast.Await) else node
+
+
+#: every session class, factory and conventional factory name contains "session" in
+#: some case; every connection call is a ``connect``/``raw_connection``
+_SESSION_WORDS = ("session", "Session", "SESSION", "connect")
 
 
 class _Creations:
@@ -85,6 +90,7 @@ _DEPENDENCY_NAME = re.compile(r"get_(async_)?(db|session|db_session|database|con
 
 class UnclosedSessionDependency(Rule):
     code = "FPR201"
+    requires = _SESSION_WORDS
     message = (
         "dependency `{name}` {verb} a {what} that is never closed: yield it from "
         "`with`/`async with` (or close it in `try`/`finally`)"
@@ -313,6 +319,7 @@ _LIFESPAN_FIX = "in the lifespan, kept on `app.state`"
 
 class PerRequestSettingsOrClient(Rule):
     code = "FPR202"
+    requires = ("Settings", *package_names(knowledge.PROCESS_CLIENTS))
     message = "`{name}` builds a new {what} on every call: create it once ({fix})"
     summary = (
         "Flags a dependency (or a parameterless `get_*settings*`/`get_*config*` function) "
@@ -511,6 +518,7 @@ def make_redis(url):
 
 class ModuleLevelSession(Rule):
     code = "FPR203"
+    requires = _SESSION_WORDS
     message = (
         "module-level {what} is shared by every request: open one per request in a "
         "dependency (a module-level `sessionmaker` or engine is fine)"

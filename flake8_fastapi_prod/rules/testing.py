@@ -10,7 +10,7 @@ from ..analysis import Function, ModuleFacts, Walker
 from ..imports import dotted
 from ..knowledge import HTTPX_CLIENTS
 from ..positions import contains, start_of
-from ..rule import Rule
+from ..rule import Rule, last_names, package_names
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -97,6 +97,7 @@ class _TestAwareRule(Rule):
 
 class HttpxAppArgument(Rule):
     code = "FPR501"
+    requires = package_names(HTTPX_CLIENTS)
     message = (
         "`{client}(app=...)` raises TypeError since httpx 0.28: pass "
         "`transport=httpx.ASGITransport(app=app)`{sync} (it does not run the lifespan: wrap "
@@ -227,6 +228,7 @@ class TestClientInAsyncTest(_TestAwareRule):
     __test__ = False
 
     code = "FPR502"
+    requires = last_names(TEST_CLIENTS)
     message = (
         "`TestClient` inside `async def {name}`: it runs the app on another event loop "
         "in a thread while blocking this one; use `httpx.AsyncClient(transport="
@@ -340,6 +342,7 @@ async def test_in_thread():
 
 class SleepInTest(_TestAwareRule):
     code = "FPR503"
+    requires = last_names(SLEEPS)
     message = (
         "`{call}({seconds})` in a test waits for background work by sleeping: poll the "
         "result with a deadline, or await/run the work directly"
@@ -747,6 +750,7 @@ class _Overrides:
 
 class DependencyOverrideLeak(_TestAwareRule):
     code = "FPR504"
+    requires = ("dependency_overrides",)
     message = (
         "`dependency_overrides` set in {kind} `{name}` is never cleared: it leaks into "
         "every later test; clear it after the fixture's `yield` or in a `finally`"
