@@ -149,6 +149,26 @@ def test_engine_in_lifespan_disposed_through_app_state() -> None:
     ) == []
 
 
+def test_router_lifespan_that_never_disposes_its_engine() -> None:
+    """No ``FastAPI`` in the module: the rule gate must still let FPR105 run."""
+    assert codes(
+        """
+        from contextlib import asynccontextmanager
+        from fastapi import APIRouter
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        @asynccontextmanager
+        async def lifespan(app):
+            app.state.engine = create_async_engine(
+                settings.url, pool_size=5, max_overflow=5, pool_recycle=60, pool_pre_ping=True
+            )
+            yield
+
+        router = APIRouter(lifespan=lifespan)
+        """
+    ) == ["FPR105"]
+
+
 def test_imported_engine_used_as_bind_in_app_module() -> None:
     assert findings(
         """

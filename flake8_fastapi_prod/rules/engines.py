@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..analysis import EngineInfo, ModuleFacts
-from ..knowledge import ENGINE_FACTORIES, FASTAPI_APPS, missing_pool_params
-from ..rule import Finding, Rule, last_names
+from ..knowledge import API_ROUTERS, ENGINE_FACTORIES, FASTAPI_APPS, missing_pool_params
+from ..rule import Finding, Rule, last_names, package_names
 from ..testfiles import configured
 
 
@@ -115,7 +115,9 @@ async def lifespan(app):
 
 class EngineNeverDisposed(_EngineRule):
     code = "FPR105"
-    requires = (*last_names(FASTAPI_APPS), "add_event_handler", "on_event", "on_shutdown")
+    #: an app, a router lifespan or a shut-down handler
+    requires = (*package_names(FASTAPI_APPS | API_ROUTERS), "add_event_handler", "on_event",
+                "on_shutdown")
     message = (
         "engine `{name}` is never disposed: call `{name}.dispose()` (awaited for async "
         "engines) after the lifespan's `yield` (`python -m codemods.lifespan` adds it)"
