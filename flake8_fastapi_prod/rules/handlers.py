@@ -7,7 +7,7 @@ import re
 import string
 from dataclasses import dataclass
 
-from .. import testfiles
+from .. import project, testfiles
 from ..analysis import Function, ModuleFacts, Walker, base_name
 from ..imports import dotted
 from ..positions import contains, end_of, start_of
@@ -1393,13 +1393,13 @@ class BuiltinErrorInPathOperation(Rule):
     message = (
         "`raise {exception}` in a path operation becomes a 500 Internal Server Error: "
         "raise `HTTPException(status_code=4xx, detail=...)` or register an exception "
-        "handler for it (and list it in --fpr-handled-exceptions)"
+        "handler for it"
     )
     summary = (
         "Flags `raise ValueError/KeyError/TypeError/Exception` written directly in the "
         "body of a path operation, unless a `try` around it in the same function catches "
-        "it, the module registers an exception handler for it, or the project lists it "
-        "in `--fpr-handled-exceptions`."
+        "it, the project registers an exception handler for it (in this module or "
+        "another), or lists it in `--fpr-handled-exceptions`."
     )
     rationale = (
         "FastAPI turns only `HTTPException` (and exceptions with a registered handler) "
@@ -1521,13 +1521,18 @@ def error_check():
         "exists to test error reporting). "
         "Only the four built-in exceptions, raised in the path operation's own body "
         "(helpers it calls are not followed, and custom exception classes are assumed to "
-        "have a handler). Exception handlers registered in another module (e.g. "
-        "`main.py` registering a `ValueError` handler for routers defined elsewhere) are "
-        "not seen: list those exceptions in the flake8 option `--fpr-handled-exceptions` "
-        "(`fpr-handled-exceptions = ValueError` in the config; listing `Exception` "
-        "covers all four). A handler registered in the same module "
-        "(`@app.exception_handler`, `add_exception_handler`, `exception_handlers={...}`) "
-        "for the exception or a base class silences the rule too."
+        "have a handler). A handler for the exception or a base class silences the rule "
+        "when it is registered (`@app.exception_handler(E)`, `add_exception_handler(E, "
+        "…)`, `exception_handlers={E: …}`) in the same module or in any other module of "
+        "the project: when a module has a finding to report, the plugin parses, once per "
+        "run, the project's files that mention `exception_handler` (the project is the "
+        "nearest folder above the file with `pyproject.toml`, `setup.cfg`, `setup.py`, "
+        "`tox.ini`, `.flake8` or `.git`; test files, `tests/` folders and hidden or "
+        "virtual-environment folders are left out). It cannot tell which app a handler "
+        "belongs to, and registrations it cannot read (a loop over a list of exception "
+        "classes) are not seen: list those exceptions in the flake8 option "
+        "`--fpr-handled-exceptions` (`fpr-handled-exceptions = ValueError` in the "
+        "config; listing `Exception` covers all four)."
     )
     visits = (ast.Raise, ast.Try, _TRY_STAR, ast.Call)
 
@@ -1592,10 +1597,16 @@ def error_check():
                         self._handled.add(_builtin_name(walker.qualify(key)))
 
     def finish(self, facts: ModuleFacts) -> None:
-        for node, qualname, function in self._raises:
-            if RAISED_BUILTINS[qualname] & self._handled or _only_raises(function):
-                continue
-            self.report(node, exception=qualname.rsplit(".", 1)[1])
+        candidates = [
+            (node, qualname)
+            for node, qualname, function in self._raises
+            if not RAISED_BUILTINS[qualname] & self._handled and not _only_raises(function)
+        ]
+        if candidates:
+            self._handled |= project.handled_exceptions(self.filename)
+        for node, qualname in candidates:
+            if not RAISED_BUILTINS[qualname] & self._handled:
+                self.report(node, exception=qualname.rsplit(".", 1)[1])
 
 
 #: exception names the project maps to responses elsewhere (``--fpr-handled-exceptions``)
