@@ -18,8 +18,6 @@ import re
 from collections.abc import Collection
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import (
     Assignment,
     ImportAssignment,
@@ -33,6 +31,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.imports import add_imports
 from codemods.runner import Note, Outcome, main
 from flake8_fastapi_prod.knowledge import FASTAPI_APPS, HTTPX_CLIENT_TRANSPORTS, HTTPX_TRANSPORTS
 
@@ -276,9 +275,7 @@ class AsgiTransport:
         rewrite = _Rewrite()
         module = MetadataWrapper(cst.parse_module(source)).visit(rewrite)
         if rewrite.needs_import:
-            context = CodemodContext()
-            AddImportsVisitor.add_needed_import(context, "httpx")
-            module = AddImportsVisitor(context).transform_module(module)
+            module = add_imports(module, [("httpx", None)])
         notes: tuple[Note | str, ...] = tuple(rewrite.notes)
         if any("ASGITransport" in note.text for note in rewrite.notes):
             notes += (_LIFESPAN_NOTE,)

@@ -1,8 +1,8 @@
 """What one module says about its apps, handler registrations and engines, read with libcst.
 
-Everything is resolved through libcst metadata: ``QualifiedNameProvider`` decides what a
-call creates (``F()`` is ``fastapi.FastAPI`` after ``from fastapi import FastAPI as F``,
-a project's own ``create_engine`` is not SQLAlchemy's), ``ScopeProvider`` decides which
+Everything is resolved through libcst metadata: qualified names decide what a call
+creates (``F()`` is ``fastapi.FastAPI`` after ``from fastapi import FastAPI as F``, a
+project's own ``create_engine`` is not SQLAlchemy's), ``ScopeProvider`` decides which
 binding a name refers to (so a class with an ``on_event`` method is never taken for an
 app), and ``PositionProvider`` gives the lines the notes report.  The planner reads the
 plain records built here; it never looks at spellings.
@@ -11,7 +11,7 @@ plain records built here; it never looks at spellings.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -20,16 +20,15 @@ from libcst.metadata import (
     BaseAssignment,
     BuiltinAssignment,
     ClassScope,
+    CodeRange,
     GlobalScope,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
+    QualifiedName,
     Scope,
     ScopeProvider,
 )
 
-from libcst.metadata.base_provider import LazyValue
 from libcst.metadata.scope_provider import AnnotationScope
 
 from flake8_fastapi_prod import knowledge
@@ -63,19 +62,27 @@ ASYNCCONTEXTMANAGER = "contextlib.asynccontextmanager"
 
 
 class Meta:
-    """The resolved metadata of one module, with the few questions the planner asks of it."""
+    """The resolved metadata of one module, with the few questions the planner asks of it.
+
+    Only scopes are resolved up front.  Qualified names are asked of a node's scope, as
+    ``QualifiedNameProvider`` would, but only for the nodes asked about; parents come
+    from one plain walk (``ParentNodeProvider`` walks every node's children again);
+    positions are resolved on the first line asked for, which a module without
+    targets never needs.
+    """
 
     def __init__(self, wrapper: MetadataWrapper) -> None:
-        resolved = wrapper.resolve_many(
-            [PositionProvider, ParentNodeProvider, ScopeProvider, QualifiedNameProvider]
-        )
         self.module = wrapper.module
-        self._positions = resolved[PositionProvider]
-        self._parents = resolved[ParentNodeProvider]
-        self._scopes = resolved[ScopeProvider]
-        self._qualnames = resolved[QualifiedNameProvider]
+        self._wrapper = wrapper
+        self._scopes = wrapper.resolve(ScopeProvider)
+        parents = _Parents()
+        self.module.visit(parents)
+        self._parents = parents.found
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def line(self, node: cst.CSTNode) -> int:
+        if self._positions is None:
+            self._positions = self._wrapper.resolve(PositionProvider)
         return self._positions[node].start.line
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -94,9 +101,8 @@ class Meta:
 
     def qualname(self, node: cst.CSTNode) -> str | None:
         """The one qualified name of an expression; None when unknown or ambiguous."""
-        found = self._qualnames.get(node, ())
-        if isinstance(found, LazyValue):  # resolve_many keeps them lazy; get_metadata would not
-            found = found()
+        scope = self.scope(node)
+        found: Collection[QualifiedName] = scope.get_qualified_names_for(node) if scope else ()
         names = {q.name for q in found}
         return names.pop() if len(names) == 1 else None
 
@@ -124,6 +130,24 @@ class Meta:
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+
+class _Parents(cst.CSTVisitor):
+    """Every node's parent, from one walk: the node on top of the stack when it is visited."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.found[node] = self._stack[-1]
+        self._stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
 
 
 def string_value(node: cst.CSTNode | None) -> str | None:
@@ -346,10 +370,6 @@ class ModuleFacts:
 
 class FactCollector(cst.CSTVisitor):
     """One walk over the module that records targets, registrations, engines and names."""
-
-    METADATA_DEPENDENCIES = (
-        PositionProvider, ParentNodeProvider, ScopeProvider, QualifiedNameProvider,
-    )
 
     def __init__(self, meta: Meta) -> None:
         super().__init__()
@@ -862,7 +882,6 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
 
 def collect(module: cst.Module) -> ModuleFacts:
     """Parse-free entry point: wrap, resolve metadata once, walk once."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    collector = FactCollector(Meta(wrapper))
-    wrapper.visit(collector)
+    collector = FactCollector(Meta(MetadataWrapper(module, unsafe_skip_copy=True)))
+    module.visit(collector)
     return collector.facts

@@ -85,7 +85,7 @@ class ImportRefs:
     """How the module can name ``asynccontextmanager``, ``partial``, ``FastAPI``…
 
     An existing import (or alias) is reused; otherwise the import is requested from
-    libcst's ``AddImportsVisitor``, which never duplicates one.
+    ``codemods.imports.add_imports``, which never duplicates one.
     """
 
     def __init__(self, facts: ModuleFacts, namer: Namer) -> None:
@@ -235,7 +235,11 @@ class HandlerRunner:
     def _existing(self) -> str | None:
         module = self.meta.module
         for statement in module.body:
-            if not isinstance(statement, cst.FunctionDef):
+            # only an undecorated ``async def`` can print as the helper: the rest is not
+            # printed (a codegen per function is most of a long module's conversion)
+            if not isinstance(statement, cst.FunctionDef) or statement.decorators:
+                continue
+            if statement.asynchronous is None:
                 continue
             name = statement.name.value
             wanted = render(self.lines(name), module.default_indent, module.default_newline)
