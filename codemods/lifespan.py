@@ -63,7 +63,7 @@ def might_change(source: str) -> bool:
     are confirmed with ``ast`` (C speed), so only files that can need a change (or a
     note: handlers registered on an imported app) reach the libcst parse.
     """
-    if not any(word in source for word in _FRAMEWORK_WORDS):
+    if not any(word in source for word in _FRAMEWORK_WORDS) or not _may_need_look(source):
         return False
     if not (_FRAMEWORK_IMPORT.search(source) or _EVENT_CALL.search(source)):
         return False
@@ -74,6 +74,19 @@ def might_change(source: str) -> bool:
     except (SyntaxError, ValueError):
         return True  # newer syntax than this Python: let libcst decide
     return _needs_look(_Words(tree))
+
+
+def _may_need_look(source: str) -> bool:
+    """``_needs_look`` without a parse: the words each of its conditions needs in the text.
+
+    Identifiers are only spelled as is in ASCII text (the parser NFKC-normalises the
+    others), so any other text goes on to the parse.
+    """
+    if not source.isascii() or any(word in source for word in _EVENT_WORDS):
+        return True
+    if any(word in source for word in _DATABASE) and any(w in source for w in _FACTORY_WORDS):
+        return True
+    return "FastAPI" in source
 
 
 class _Words:
