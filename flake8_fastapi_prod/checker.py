@@ -85,6 +85,8 @@ class Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         rule_classes = ALL_RULES if self.lines is None else _rules_for("".join(self.lines))
+        if testfiles.configured().is_test_code(self.filename):
+            rule_classes = [r for r in rule_classes if not r.serving_code_only]
         rules = [rule_class(self.filename) for rule_class in rule_classes]
         facts = Walker(_hooks(rules)).walk(self.tree)
         for rule in rules:

@@ -63,6 +63,9 @@ class Rule:
     limitations: ClassVar[str] = ""
     #: opinionated rules are off until selected
     default_off: ClassVar[bool] = False
+    #: silent in test code (``TestPatterns.is_test_code``): the mistake only costs
+    #: something in an app that serves requests
+    serving_code_only: ClassVar[bool] = False
     #: node types whose visit calls ``visit`` during the walk
     visits: ClassVar[tuple[type[ast.AST], ...]] = ()
     #: words of which a module's source must contain one for the rule to be able to

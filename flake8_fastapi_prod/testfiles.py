@@ -57,6 +57,10 @@ class TestPatterns:
         parts = filename.replace("\\", "/").split("/")
         return any(part in TEST_DIRECTORIES for part in parts[:-1])
 
+    def is_test_code(self, filename: str) -> bool:
+        """A test module, ``conftest.py`` or anything under a ``tests/``/``test/`` folder."""
+        return self.is_fixture_file(filename) or self.in_test_directory(filename)
+
     def is_test_function(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.functions)
 

@@ -395,7 +395,9 @@ def test_on_event_on_app_imported_into_a_handler_module() -> None:
     ) == ["FPR101"]
 
 
-@pytest.mark.parametrize("filename", ["tests/conftest.py", "tests/test_users.py", "env.py"])
+@pytest.mark.parametrize(
+    "filename", ["tests/conftest.py", "tests/test_users.py", "tests/factories.py", "env.py"]
+)
 def test_throw_away_engines_in_tests_and_migrations_are_silent(filename: str) -> None:
     source = textwrap.dedent(
         """

@@ -147,6 +147,28 @@ def test_fpr301_message_names_the_replacement() -> None:
     assert "`time.sleep`" in message and "asyncio.sleep" in message
 
 
+@pytest.mark.parametrize(
+    ("filename", "count"),
+    [
+        ("app/routes.py", 2),
+        ("app/test_routes.py", 0),
+        ("conftest.py", 0),
+        ("tests/helpers.py", 0),
+        ("app/testing_utils.py", 2),
+    ],
+)
+def test_fpr301_is_silent_in_test_code(filename: str, count: int) -> None:
+    """A blocking call in an async test holds up only that test: test modules,
+    conftest.py and tests/ folders are not checked."""
+    source = (
+        "import pathlib, time\n"
+        "async def test_upload(tmp_path: pathlib.Path):\n"
+        "    (tmp_path / 'a.txt').write_text('x')\n"
+        "    time.sleep(0.1)\n"
+    )
+    assert [code for _, code in findings(source, filename)].count("FPR301") == count
+
+
 def test_fpr302_only_in_path_operations() -> None:
     source = (
         "import asyncio\nfrom fastapi import FastAPI\napp = FastAPI()\n"

@@ -40,6 +40,7 @@ class _Candidate:
 
 class BlockingCallInAsync(Rule):
     code = "FPR301"
+    serving_code_only = True
     message = (
         "`{call}` blocks the event loop inside `async def`: use {replacement} instead "
         "(or make the function a plain `def`)"
@@ -180,7 +181,9 @@ async def read(path):
         "are called without `await`; an imported engine whose name contains `engine` counts as "
         "sync when its `connect()`/`begin()` is neither awaited nor entered with "
         "`async with`. File-system helpers beyond `open()` and the `Path` "
-        "read/write methods (`shutil`, `os.stat`, …) are not flagged."
+        "read/write methods (`shutil`, `os.stat`, …) are not flagged. Not checked: test "
+        "modules and `conftest.py` (`--fpr-test-files`) and modules under a `tests/` or "
+        "`test/` folder: a blocking call in an async test holds up only that test."
     )
 
     visits = (

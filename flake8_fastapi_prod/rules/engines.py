@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from ..analysis import EngineInfo, ModuleFacts
 from ..knowledge import API_ROUTERS, ENGINE_FACTORIES, FASTAPI_APPS, missing_pool_params
 from ..rule import Finding, Rule, last_names, package_names
-from ..testfiles import configured
 
 
 #: engines made through a module's own factory function or class still spell the factory
@@ -18,15 +17,18 @@ class _EngineRule(Rule):
     """Engine rules judge serving code: tests and Alembic migrations build throw-away
     engines on purpose, so the rules stay silent there."""
 
+    serving_code_only = True
+
     def results(self, facts: ModuleFacts) -> Iterator[Finding]:
-        if configured().is_fixture_file(self.filename) or "alembic" in facts.imports.modules:
+        if "alembic" in facts.imports.modules:
             return iter(())
         return super().results(facts)
 
 
 _NOT_SERVING_CODE = (
-    " Test modules (`--fpr-test-files`, `conftest.py`) and modules that import `alembic` "
-    "are not checked: their engines are throw-away by design."
+    " Test modules (`--fpr-test-files`, `conftest.py`), modules under a `tests/` or "
+    "`test/` folder and modules that import `alembic` are not checked: their engines are "
+    "throw-away by design."
 )
 
 _ENGINE_IN_LIFESPAN = '''\

@@ -7,7 +7,7 @@ import re
 import string
 from dataclasses import dataclass
 
-from .. import project, testfiles
+from .. import project
 from ..analysis import Function, ModuleFacts, Walker, base_name
 from ..imports import dotted
 from ..positions import contains, end_of, start_of
@@ -1131,15 +1131,10 @@ def _sql_argument(call: ast.Call, keywords: tuple[str, ...]) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg in keywords), None)
 
 
-def _is_non_application_module(filename: str) -> bool:
-    """Test modules, ``conftest.py`` and anything under a ``tests/`` or ``test/`` folder."""
-    patterns = testfiles.configured()
-    return patterns.is_fixture_file(filename) or patterns.in_test_directory(filename)
-
-
 class SqlFromStrings(Rule):
     code = "FPR603"
     requires = (*EXECUTE_METHODS, *last_names(TEXT_FACTORIES))
+    serving_code_only = True
     message = (
         "SQL built with {how}{where} passed to `{sink}`: put the values in bound "
         "parameters (`text(\"... WHERE id = :id\")` executed with a params dict) instead"
@@ -1284,7 +1279,6 @@ def timestamp(expr: str):
 
     def __init__(self, filename: str = "<unknown>") -> None:
         super().__init__(filename)
-        self._skip = _is_non_application_module(filename)
         self._literal_loops: dict[Function | None, set[str]] = {}
         self._found: list[tuple[ast.expr, str, str, str]] = []
         #: methods defined directly in an ``Enum`` subclass
@@ -1293,8 +1287,6 @@ def timestamp(expr: str):
         self._validated: dict[Function | None, list[_Span]] = {}
 
     def visit(self, node: ast.AST, walker: Walker) -> None:
-        if self._skip:
-            return
         if isinstance(node, (ast.For, ast.AsyncFor)):
             self._loop(node, walker)
             return
