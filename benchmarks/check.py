@@ -1,7 +1,8 @@
 """``python -m benchmarks.run --check``: no timing, only "never raises".
 
 The plugin runs over every parsable file of the corpus (standard library, generated
-services, the bundled examples); every codemod and ``codemods all`` run through the
+services, the bundled examples), gated as flake8 runs it and with every rule on, and
+must report the same either way; every codemod and ``codemods all`` run through the
 shared runner over the same tree (``--check``: nothing is written), where an "internal
 error" skip is a failure; and each codemod's ``transform`` runs without its prefilter
 on the examples, the services and a sample of small standard-library files, where the
@@ -69,8 +70,12 @@ def check_plugin(sources: list[corpus.Source]) -> list[str]:
         if not corpus.parses(source.data):
             continue
         tree = ast.parse(source.data)
+        lines = source.data.decode("utf-8", "replace").splitlines(True)
         try:
-            list(Plugin(tree, source.relative).run())
+            if list(Plugin(tree, source.relative, lines).run()) != list(
+                Plugin(tree, source.relative).run()
+            ):
+                failures.append(f"plugin: {source.relative}: a rule gate dropped findings")
         except Exception as error:  # noqa: BLE001 - every failure is reported
             failures.append(f"plugin: {source.relative}: {type(error).__name__}: {error}")
     return failures

@@ -25,10 +25,10 @@ import libcst
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from plugin_runs import run_plugin
 
 from codemods import chain, runner
 from codemods.runner import Codemod, Skip
-from flake8_fastapi_prod.checker import Plugin
 
 _SLOW_GENERATION = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
@@ -110,7 +110,7 @@ CODEMODS = _codemods()
 @given(programs, st.sampled_from(["app/main.py", "tests/test_api.py", "conftest.py"]))
 def test_plugin_never_raises(source: str, filename: str) -> None:
     assume(_parses(source))
-    list(Plugin(ast.parse(source), filename).run())
+    run_plugin(source, filename)
 
 
 @given(programs)
