@@ -289,6 +289,44 @@ def test_fpr503_sleep_after_a_loop_is_still_flagged() -> None:
     assert lines(source, "FPR503", "test_after_loop.py") == [6]
 
 
+def test_fpr503_timers_triggers_and_polling_helpers_are_not_waits() -> None:
+    """A sleep inside an expression is a timer or a dummy task; a sleep followed by
+    ``.set()``/``.cancel()``/a state flag drives running work; a sleep before a polling
+    helper is not the wait. The plain waits next to them stay flagged."""
+    source = """\
+    import asyncio, time
+
+    async def test_timer(client):
+        task = asyncio.create_task(client.post("/jobs"))
+        timer = asyncio.ensure_future(asyncio.sleep(5.0))
+        done, _ = await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+        assert task in done
+
+    async def test_cancel(client):
+        caller = asyncio.ensure_future(client.post("/slow"))
+        await asyncio.sleep(0.01)
+        caller.cancel()
+        assert caller.cancelled()
+
+    async def test_phase(client, phase):
+        asyncio.create_task(client.post("/probe"))
+        await asyncio.sleep(0.25)
+        phase["name"] = "burst"
+        assert phase
+
+    def test_poll(client):
+        client.post("/alerts")
+        time.sleep(0.1)
+        wait_for_alerts(client, 1)
+
+    async def test_plain_wait(client):
+        asyncio.create_task(client.post("/jobs"))
+        await asyncio.sleep(0.5)
+        assert (await client.get("/jobs")).json()
+    """
+    assert lines(source, "FPR503", "test_timers.py") == [28]
+
+
 def test_fpr503_time_passing_for_a_limit_is_not_waiting_for_work() -> None:
     """Cause R of the held-out evaluation: thresholds, rate-limit windows, upper bounds."""
     source = """\

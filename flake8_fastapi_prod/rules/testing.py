@@ -495,8 +495,12 @@ def test_signup_not_rate_limited(client, user):
         "assigned a name or attribute containing `ttl`, `expire`/`expiry`, `threshold`, "
         "`timeout`, `delay` or `interval`, sleeps followed by a new action (`.post()`, "
         "`.put()`, `.start()`… other than a client read) before any assertion (a "
-        "rate-limit window between two requests), and sleeps in fixtures, helpers and "
-        "nested functions."
+        "rate-limit window between two requests), by a trigger (`.set()`, `.cancel()`, "
+        "`.release()`, `.notify()`, `put_nowait`, a constant assigned to an attribute or "
+        "item: the sleep let running work reach a point) or by a polling helper "
+        "(`wait_for*`, `wait_until*`, `poll*`, `eventually*`), sleeps that are not a "
+        "statement of their own (`asyncio.ensure_future(asyncio.sleep(5))` is a timer), "
+        "and sleeps in fixtures, helpers and nested functions."
     )
     visits = (
         *_FUNCTIONS, ast.Call, ast.While, ast.For, ast.AsyncFor, ast.Assert, ast.Assign,
@@ -516,6 +520,9 @@ def test_signup_not_rate_limited(client, user):
         #: only an assertion on a mock decides it)
         self._pending: dict[Function, list[tuple[ast.Call, str, str, bool]]] = {}
         self._sleeps: list[tuple[ast.Call, str, str]] = []
+        #: calls written as statements (``time.sleep(1)``, ``await asyncio.sleep(1)``):
+        #: a sleep inside an expression is a timer or a dummy task, not a wait
+        self._statement_calls: set[ast.expr] = set()
 
     def visit_node(self, node: ast.AST, walker: Walker) -> None:
         function = walker.function
@@ -537,8 +544,17 @@ def test_signup_not_rate_limited(client, user):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(_names_time_limit(target) for target in targets):
                 self._timed.add(function)
+            if isinstance(node.value, ast.Constant) and any(
+                isinstance(target, (ast.Attribute, ast.Subscript)) for target in targets
+            ):
+                # ``stop.flag = True``, ``phase["name"] = "burst"``: the sleep let the
+                # work run until this state change, it did not wait for a result
+                self._pending.pop(function, None)
         elif isinstance(node, ast.Expr):
             value = node.value
+            call = value.value if isinstance(value, ast.Await) else value
+            if isinstance(call, ast.Call):
+                self._statement_calls.add(call)
             if (
                 isinstance(value, ast.Await)
                 and isinstance(value.value, ast.Call)
@@ -556,6 +572,9 @@ def test_signup_not_rate_limited(client, user):
             )
             return
         qualname = walker.qualify(func)
+        if _is_trigger(func):
+            self._pending.pop(function, None)
+            return
         if _starts_work(node, qualname):
             if _is_action(node, qualname):
                 # a new action before any check: the sleep separated two actions (a
@@ -565,6 +584,8 @@ def test_signup_not_rate_limited(client, user):
             return
         seconds = _positive_literal(node)
         if seconds is None or qualname not in SLEEPS or function in self._timed:
+            return
+        if node not in self._statement_calls:
             return
         started = function in self._started
         if not (started or function in self._awaited):
@@ -602,6 +623,24 @@ _STARTING_CALLS = frozenset(
         "asyncio.run_coroutine_threadsafe",
     }
 )
+
+
+#: methods that make running work move on (an event, a cancellation, a queue item)
+_TRIGGERS = frozenset(
+    {"set", "cancel", "release", "notify", "notify_all", "put_nowait", "set_result",
+     "set_exception"}
+)
+#: helpers that poll until a deadline: a sleep before one is not the wait
+_POLLING_PREFIXES = ("wait_for", "wait_until", "poll", "eventually")
+
+
+def _is_trigger(func: ast.expr) -> bool:
+    """``event.set()``, ``task.cancel()``, ``wait_for_alerts(...)``: after a sleep, the
+    test drives running work or polls for it; the sleep is not waiting for a result."""
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if isinstance(func, ast.Attribute) and name in _TRIGGERS:
+        return True
+    return name.startswith(_POLLING_PREFIXES)
 
 
 def _positive_literal(call: ast.Call) -> str | None:
