@@ -263,6 +263,14 @@ SESSIONS = [
      "from .config import DetectionSettings\n"
      "def get_detection_config(days: int = 30) -> DetectionSettings:\n"
      "    return DetectionSettings(enabled=True, days=days)\n", []),
+    ("imported_settings_built_from_values",
+     "from .schemas import Settings\nfrom arq.connections import RedisSettings\n"
+     "def get_settings():\n    return Settings(show_warning=True)\n"
+     "def get_redis_settings():\n    return RedisSettings(host='redis', port=6379)\n", []),
+    ("imported_settings_from_the_environment",
+     "from .config import Settings\ndef get_settings():\n    return Settings()\n"
+     "def get_test_settings():\n    return Settings(_env_file='.env.test')\n",
+     ["FPR202", "FPR202"]),
     ("basemodel_is_not_settings",
      "from pydantic import BaseModel\nclass Settings(BaseModel):\n    pass\n"
      "def get_settings():\n    return Settings()\n", []),

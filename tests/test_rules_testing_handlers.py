@@ -289,6 +289,18 @@ def test_fpr503_sleep_after_a_loop_is_still_flagged() -> None:
     assert lines(source, "FPR503", "test_after_loop.py") == [6]
 
 
+def test_fpr503_tenacity_sleep_is_time_sleep() -> None:
+    source = """\
+    from tenacity import sleep
+
+    def test_enrich(client):
+        client.post("/alerts")
+        sleep(1)
+        assert client.get("/alerts").json()
+    """
+    assert lines(source, "FPR503", "test_enrich.py") == [5]
+
+
 def test_fpr503_timers_triggers_and_polling_helpers_are_not_waits() -> None:
     """A sleep inside an expression is a timer or a dummy task; a sleep followed by
     ``.set()``/``.cancel()``/a state flag drives running work; a sleep before a polling
@@ -681,6 +693,41 @@ def test_fpr602_any_union_with_uploadfile() -> None:
         more = await other.read()
     """
     assert lines(source, "FPR602") == [5, 6]
+
+
+def test_fpr603_lone_quoted_default_is_ddl() -> None:
+    source = """\
+    import sqlalchemy as sa
+
+    def default(self):
+        return sa.text(f"'{self.ws_uuid}'::uuid")
+
+    def default_array(self):
+        return sa.text(f"'{self.tags}'::text[]")
+
+    def lookup(self, name):
+        return sa.text(f"name = '{name}'")
+    """
+    assert lines(source, "FPR603") == [10]
+
+
+def test_fpr602_file_handed_over_by_a_dependency() -> None:
+    """The dependency that provides the file may check its size; a file parameter next
+    to an unrelated dependency is still flagged."""
+    source = """\
+    from typing import Annotated
+    from fastapi import Depends, UploadFile
+
+    async def checked(file: UploadFile = Depends(validate_size)):
+        return await file.read()
+
+    async def annotated(file: Annotated[UploadFile, Depends(validate_size)]):
+        return await file.read()
+
+    async def plain(file: UploadFile, user=Depends(current_user)):
+        return await file.read()
+    """
+    assert lines(source, "FPR602") == [11]
 
 
 def test_fpr602_string_and_alias_imports() -> None:

@@ -7,7 +7,7 @@ import re
 import string
 from dataclasses import dataclass
 
-from .. import project
+from .. import knowledge, project
 from ..analysis import Function, ModuleFacts, Walker, base_name
 from ..imports import dotted
 from ..positions import contains, end_of, start_of
@@ -574,7 +574,9 @@ async def raw(request: Request, upload):
     limitations = (
         "Only parameters annotated with `UploadFile` (resolved through the imports) in the "
         "same function; an `UploadFile` passed on to a helper is seen only if the helper's "
-        "parameter is annotated too. A size held in a variable is trusted."
+        "parameter is annotated too. A size held in a variable is trusted. A file handed "
+        "over by a dependency (`file: UploadFile = Depends(check_size)`, also inside "
+        "`Annotated`) is not flagged: the dependency may already have checked its size."
     )
     visits = (*_FUNCTIONS, ast.For, ast.AsyncFor, ast.Await, ast.Call)
 
@@ -614,7 +616,10 @@ async def raw(request: Request, upload):
                     self.report(node, call=f"{owner.id}.file.read()", name=owner.id)
 
     def _parameters(self, node: Function, walker: Walker) -> None:
+        defaults = _defaults(node)
         for arg in _parameters(node):
+            if _from_dependency(arg, defaults.get(arg.arg), walker):
+                continue  # the dependency that hands the file over may check its size
             for member in _union_members(arg.annotation):
                 if walker.qualify(member) in UPLOAD_FILES:
                     self._files.setdefault(node, set()).add(arg.arg)
@@ -622,6 +627,20 @@ async def raw(request: Request, upload):
                     elements = _union_members(member.slice)
                     if any(walker.qualify(e) in UPLOAD_FILES for e in elements):
                         self._lists.setdefault(node, set()).add(arg.arg)
+
+
+def _from_dependency(arg: ast.arg, default: ast.expr | None, walker: Walker) -> bool:
+    """``file: UploadFile = Depends(f)`` or ``Annotated[UploadFile, Depends(f)]``."""
+    markers = [default]
+    annotation = arg.annotation
+    if isinstance(annotation, ast.Subscript) and base_name(annotation.value) == "Annotated":
+        if isinstance(annotation.slice, ast.Tuple):
+            markers += annotation.slice.elts[1:]
+    return any(
+        isinstance(marker, ast.Call)
+        and knowledge.is_dependency_marker(walker.qualify(marker.func))
+        for marker in markers
+    )
 
 
 def _union_members(annotation: ast.expr | None) -> list[ast.expr]:
@@ -706,6 +725,9 @@ _CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
 #: how a non-constant part, and a constant part of unknown text, appear in the
 #: reconstructed text
 _HOLE = "\x00"
+#: a ``text()`` that is one quoted literal with a cast (``'{x}'::uuid``): a column's
+#: ``server_default``, where DDL cannot take a bound parameter
+_LONE_LITERAL = re.compile(rf"\s*'{_HOLE}'\s*::\s*\w+(\s*\[\])?\s*\Z")
 _CONST = "\x01"
 _MAX_DEPTH = 8
 #: annotations whose values cannot carry SQL (FastAPI validates them)
@@ -1270,7 +1292,9 @@ def timestamp(expr: str):
         "`self`/`self.value`/`self.name` in a method of an `Enum` subclass, `X.MEMBER.value`/"
         "`.name`, and a name inside `if re.match(P, name):`/`fullmatch` (or after `if not "
         "re.match(P, name): raise`). An imported enum passed as a parameter is not "
-        "recognised. Not checked: test modules and `conftest.py` (`--fpr-test-files`), "
+        "recognised. A `text()` that is one quoted value with a cast "
+        "(`text(f\"'{ws_id}'::uuid\")`, a column's `server_default`) is not flagged. "
+        "Not checked: test modules and `conftest.py` (`--fpr-test-files`), "
         "modules under a `tests/` or `test/` folder, and Alembic migrations (modules that "
         "import `alembic`). Other drivers' methods (asyncpg `fetch`, `databases.fetch_all`) "
         "are not sinks."
@@ -1327,6 +1351,8 @@ def timestamp(expr: str):
             return
         if needs_sql_words and not _SQL_WORDS.search(built.text):
             return
+        if sink == "text()" and _LONE_LITERAL.match(built.text):
+            return  # ``text(f"'{value}'::uuid")``: a DDL default, not a statement
         where = f" (in `{argument.id}`)" if isinstance(argument, ast.Name) else ""
         self._found.append((argument, built.dynamic, where, sink))
 

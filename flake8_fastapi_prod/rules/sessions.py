@@ -432,9 +432,11 @@ def make_redis(url):
         "around a `yield` is left alone). A function counts when `Depends(...)`/"
         "`Security(...)` in this module names it, or when it takes no parameters and its "
         "name starts with `get_` and contains `settings` or `config`. Settings classes are "
-        "recognised when they subclass `BaseSettings` in this module or are imported under "
-        "a name ending in `Settings`. Any decorator named like a cache (`lru_cache`, `cache`, "
-        "`cached`, `alru_cache`) counts as memoising."
+        "recognised when they subclass `BaseSettings` in this module, or are imported under "
+        "a name ending in `Settings` and built from the environment (no arguments, or only "
+        "pydantic-settings' own `_env_file=`-style options: an imported `*Settings` built "
+        "from values may be any model or dataclass). Any decorator named like a cache "
+        "(`lru_cache`, `cache`, `cached`, `alru_cache`) counts as memoising."
     )
     visits = (ast.ClassDef, ast.Return, ast.Assign, ast.AnnAssign)
 
@@ -484,7 +486,9 @@ def make_redis(url):
     def _builds(self, call: ast.Call, walker: Walker) -> str | None:
         func = call.func
         if isinstance(func, ast.Name) and self._is_settings_name(func.id, walker):
-            return f"`{func.id}` {_SETTINGS}"
+            if func.id in self._settings_classes or _reads_environment(call):
+                return f"`{func.id}` {_SETTINGS}"
+            return None  # an imported ``*Settings`` built from values: any model or dataclass
         qualname = walker.qualify(func)
         if qualname in knowledge.PROCESS_CLIENTS:
             return f"`{qualname}` client"
@@ -633,6 +637,14 @@ with Session(engine) as session:
             if dbapi and not facts.is_fastapi_module:
                 continue
             self.report(node, what=what)
+
+
+def _reads_environment(call: ast.Call) -> bool:
+    """``Settings()`` or ``Settings(_env_file=".env")``: built from the environment, as
+    a ``BaseSettings`` is (its own options start with ``_``), not from values."""
+    return not call.args and all(
+        keyword.arg is not None and keyword.arg.startswith("_") for keyword in call.keywords
+    )
 
 
 def _has_parameters(function: _Def) -> bool:

@@ -16,7 +16,8 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 TEST_CLIENTS = frozenset({"fastapi.testclient.TestClient", "starlette.testclient.TestClient"})
 SLEEPS = frozenset(
-    {"time.sleep", "asyncio.sleep", "asyncio.tasks.sleep", "anyio.sleep", "trio.sleep"}
+    {"time.sleep", "asyncio.sleep", "asyncio.tasks.sleep", "anyio.sleep", "trio.sleep",
+     "tenacity.sleep", "tenacity.nap.sleep"}  # tenacity's is time.sleep
 )
 #: xunit-style teardown hooks: an override cleared there is cleared for every test
 TEARDOWN_NAMES = frozenset(
