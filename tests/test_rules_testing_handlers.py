@@ -289,6 +289,34 @@ def test_fpr503_sleep_after_a_loop_is_still_flagged() -> None:
     assert lines(source, "FPR503", "test_after_loop.py") == [6]
 
 
+def test_fpr504_clear_on_another_app_does_not_clear() -> None:
+    """Overrides on a sub-application are not cleared by clearing the main app's;
+    ``client.app`` may be the main app, so it still counts."""
+    source = """\
+    import pytest
+    from app.main import api, app
+
+    @pytest.fixture
+    def sub_app_overrides():
+        api.dependency_overrides[get_db] = fake_db
+        yield
+        app.dependency_overrides.clear()
+
+    @pytest.fixture
+    def through_client(client):
+        app.dependency_overrides[get_db] = fake_db
+        yield
+        client.app.dependency_overrides.clear()
+
+    @pytest.fixture
+    def same_app():
+        api.dependency_overrides[get_db] = fake_db
+        yield
+        del api.dependency_overrides[get_db]
+    """
+    assert lines(source, "FPR504", "conftest.py") == [6]
+
+
 def test_fpr503_tenacity_sleep_is_time_sleep() -> None:
     source = """\
     from tenacity import sleep

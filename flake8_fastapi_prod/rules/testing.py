@@ -780,12 +780,13 @@ _UNKNOWN = "?"
 class _Overrides:
     """Per test or fixture: its overrides and every cleanup it contains, by key."""
 
-    #: (statement, key) for each override, key = ``ast.dump`` of the dependency
-    overrides: list[tuple[ast.AST, str]] = field(default_factory=list)
-    #: cleanups written in the function body itself: (node, key or _ALL)
-    cleanups: list[tuple[ast.AST, str | None]] = field(default_factory=list)
-    #: keys cleaned in a nested function or lambda (a finalizer): at teardown
-    finalizer: set[str | None] = field(default_factory=set)
+    #: (statement, key, owner) for each override, key = ``ast.dump`` of the dependency,
+    #: owner = see :func:`_owner`
+    overrides: list[tuple[ast.AST, str, str]] = field(default_factory=list)
+    #: cleanups written in the function body itself: (node, key or _ALL, owner)
+    cleanups: list[tuple[ast.AST, str | None, str]] = field(default_factory=list)
+    #: (key, owner) cleaned in a nested function or lambda (a finalizer): at teardown
+    finalizer: set[tuple[str | None, str]] = field(default_factory=set)
 
 
 class DependencyOverrideLeak(_TestAwareRule):
@@ -800,7 +801,8 @@ class DependencyOverrideLeak(_TestAwareRule):
         "fixture that does not clear it (`.clear()`, `.pop(dep)`, `del ...[dep]`, "
         "reassigning `dependency_overrides`) later in the same function, after the `yield` "
         "in a yield fixture, or in a finalizer; `.pop(dep)`/`del` clear only the "
-        "dependency they name."
+        "dependency they name, and a cleanup on another bare name (`app` for an override "
+        "on a sub-application `api`) clears nothing."
     )
     rationale = (
         "`dependency_overrides` is a plain dict on the application object, which is "
@@ -982,11 +984,12 @@ def test_delete(mock_db, as_admin, client):
                         keys = [ast.dump(k) if k is not None else _UNKNOWN for k in value.keys]
                         self._override(node, target.value, keys, walker)  # type: ignore
                     else:
-                        self._cleanup(node, walker, _ALL)
+                        self._cleanup(node, target.value, walker, _ALL)  # type: ignore
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 if _is_overrides_item(target):
-                    self._cleanup(node, walker, ast.dump(target.slice))  # type: ignore
+                    key = ast.dump(target.slice)  # type: ignore[attr-defined]
+                    self._cleanup(node, target.value.value, walker, key)  # type: ignore
         elif isinstance(node, ast.Call):
             func = node.func
             if not (isinstance(func, ast.Attribute) and _is_overrides(func.value)):
@@ -1003,10 +1006,10 @@ def test_delete(mock_db, as_admin, client):
                 self._override(node, receiver, [ast.dump(node.args[0])], walker)
             elif func.attr == "pop":
                 key = ast.dump(node.args[0]) if node.args else _ALL
-                self._cleanup(node, walker, key)
+                self._cleanup(node, receiver, walker, key)
         elif isinstance(node, ast.Attribute) and node.attr in ("clear", "popitem"):
             if _is_overrides(node.value):
-                self._cleanup(node, walker, _ALL)
+                self._cleanup(node, node.value.value, walker, _ALL)  # type: ignore
 
     def _override(
         self, node: ast.AST, receiver: ast.expr, keys: list[str], walker: Walker
@@ -1020,18 +1023,22 @@ def test_delete(mock_db, as_admin, client):
         head = root.split(".", 1)[0]
         if walker.is_parameter(head) or head in walker.facts.local_bindings.get(function, {}):
             return
-        self._state(function).overrides.extend((node, key) for key in keys)
+        owner = _owner(receiver)
+        self._state(function).overrides.extend((node, key, owner) for key in keys)
 
-    def _cleanup(self, node: ast.AST, walker: Walker, key: str | None) -> None:
+    def _cleanup(
+        self, node: ast.AST, receiver: ast.expr, walker: Walker, key: str | None
+    ) -> None:
+        owner = _owner(receiver)
         innermost = walker.scope
         for scope in walker.scopes:
             if isinstance(scope, ast.Lambda):
                 continue
             state = self._state(scope)
             if scope is innermost:
-                state.cleanups.append((node, key))
+                state.cleanups.append((node, key, owner))
             else:
-                state.finalizer.add(key)
+                state.finalizer.add((key, owner))
 
     def _teardown_start(self, function: Function, facts: ModuleFacts) -> tuple[int, int]:
         """Cleanups count from here: after the ``yield`` of a yield fixture."""
@@ -1042,16 +1049,14 @@ def test_delete(mock_db, as_admin, client):
     def _first_uncleared(self, function: Function, facts: ModuleFacts) -> ast.AST | None:
         """The first override that no later cleanup (of its key or of all) removes."""
         state = self._functions[function]
-        if _ALL in state.finalizer:
-            return None
         start = self._teardown_start(function, facts)
-        for node, key in sorted(state.overrides, key=lambda o: start_of(o[0])):
-            if key in state.finalizer:
+        for node, key, owner in sorted(state.overrides, key=lambda o: start_of(o[0])):
+            if any(_clears(cleaned, by, key, owner) for cleaned, by in state.finalizer):
                 continue
             after = max(start, start_of(node))
             if not any(
-                start_of(cleanup) > after and cleaned in (_ALL, key)
-                for cleanup, cleaned in state.cleanups
+                start_of(cleanup) > after and _clears(cleaned, by, key, owner)
+                for cleanup, cleaned, by in state.cleanups
             ):
                 return node
         return None
@@ -1067,7 +1072,7 @@ def test_delete(mock_db, as_admin, client):
         if function not in facts.first_yield:
             return False
         start = self._teardown_start(function, facts)
-        return any(start_of(cleanup) > start for cleanup, _ in state.cleanups)
+        return any(start_of(cleanup) > start for cleanup, _, _ in state.cleanups)
 
     def finish(self, facts: ModuleFacts) -> None:
         leaking = {
@@ -1121,6 +1126,18 @@ def _requested(function: Function) -> set[str]:
                 if isinstance(a, ast.Constant) and isinstance(a.value, str)
             )
     return names
+
+
+def _owner(receiver: ast.expr) -> str:
+    """The app an override or cleanup is on, when it is a bare name (``app``, ``api``);
+    "" for anything else (``client.app`` may be the same object as ``app``)."""
+    return receiver.id if isinstance(receiver, ast.Name) else ""
+
+
+def _clears(cleaned: str | None, by: str, key: str, owner: str) -> bool:
+    """A cleanup of ``cleaned`` (a key or _ALL) on ``by`` removes the override of ``key``
+    on ``owner``, unless the two are different bare names (two sub-applications)."""
+    return cleaned in (_ALL, key) and (by == owner or not by or not owner)
 
 
 def _is_overrides(node: ast.expr) -> bool:
