@@ -372,6 +372,17 @@ BACKGROUND = [
      H + "jobs = dict()\ndef t(i):\n" + GUARDED.format("del jobs[i]") +
      "def h(b: BackgroundTasks):\n    b.add_task(t, 1)\n", ["FPR403"]),
     ("module_dict_outside_tasks", H + "jobs = {}\ndef f(i):\n    jobs[i] = 1\n", []),
+    # asyncio's documented idiom: a module-level set keeps running tasks referenced
+    ("task_registry_keeps_tasks_alive",
+     H + "import asyncio\n_tasks = set()\ndef t(i):\n" + GUARDED.format("work(i)")
+     + "async def h(b: BackgroundTasks):\n    task = asyncio.create_task(notify())\n"
+     "    _tasks.add(task)\n    task.add_done_callback(_tasks.discard)\n"
+     "    _tasks.add(asyncio.ensure_future(audit()))\n    b.add_task(t, 1)\n", []),
+    ("task_registry_next_to_task_state",
+     H + "import asyncio\n_tasks = set()\nresults = []\ndef t(i):\n"
+     + GUARDED.format("work(i)")
+     + "async def h(b: BackgroundTasks):\n    task = asyncio.create_task(notify())\n"
+     "    _tasks.add(task)\n    results.append(1)\n    b.add_task(t, 1)\n", ["FPR403"]),
     # Cause U: a client passed in as a parameter was built elsewhere (its timeout unseen)
     ("awaits_only_methods_of_parameters",
      H + "async def t(redis_client, ctx, key):\n" +

@@ -392,7 +392,9 @@ def start(bg: BackgroundTasks):
         "`{}`/`[]`/`set()`, a comprehension, or `dict()`/`list()`/`defaultdict()`/"
         "`OrderedDict()`/`Counter()`/`deque()`. Writes through helpers, attributes "
         "(`app.state.jobs`) or class attributes are not seen; nor are tasks FPR401 cannot "
-        "find."
+        "find. Adding an `asyncio` task (`create_task`/`ensure_future`, directly or "
+        "through a local) to a module-level collection is asyncio's documented way to keep "
+        "it referenced until it finishes, not task state, and is not flagged."
     )
     visits = (
         ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete, ast.Call, ast.For,
@@ -405,6 +407,8 @@ def start(bg: BackgroundTasks):
         self._writes: dict[_Def, list[tuple[ast.AST, str]]] = {}
         self._locals: dict[_Def, set[str]] = {}
         self._globals: dict[_Def, set[str]] = {}
+        #: names bound to an ``asyncio.Task`` in each function
+        self._task_handles: dict[_Def, set[str]] = {}
 
     def visit(self, node: ast.AST, walker: Walker) -> None:
         function = walker.function
@@ -417,6 +421,8 @@ def start(bg: BackgroundTasks):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+                if self._keeps_task_referenced(node, function):
+                    return
                 root, _ = _write_root(func.value)
                 if root is not None and not walker.is_parameter(root):
                     self._writes.setdefault(function, []).append((node, root))
@@ -433,10 +439,23 @@ def start(bg: BackgroundTasks):
                     self._store(function, node, item.optional_vars, walker)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if isinstance(node.value, ast.Call) and _creates_task(node.value):
+                handles = self._task_handles.setdefault(function, set())
+                handles.update(t.id for t in targets if isinstance(t, ast.Name))
             for target in targets:
                 self._store(function, node, target, walker, augmented=isinstance(
                     node, ast.AugAssign
                 ))
+
+    def _keeps_task_referenced(self, call: ast.Call, function: _Def) -> bool:
+        """``_tasks.add(task)`` for a task from ``create_task``: asyncio's documented way
+        to keep a task alive until it is done, not task state."""
+        if len(call.args) != 1:
+            return False
+        item = call.args[0]
+        if isinstance(item, ast.Name):
+            return item.id in self._task_handles.get(function, ())
+        return isinstance(item, ast.Call) and _creates_task(item)
 
     def _store(
         self, function: _Def, node: ast.AST, target: ast.expr, walker: Walker,
@@ -495,6 +514,13 @@ def start(bg: BackgroundTasks):
                     continue
                 if name in self._containers:
                     self.report(node, name=name)
+
+
+def _creates_task(call: ast.Call) -> bool:
+    """``asyncio.create_task(...)``, ``loop.create_task(...)``, ``ensure_future(...)``."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in ("create_task", "ensure_future")
 
 
 _TIMEOUT_FIX = "asyncio.timeout(...)"
