@@ -169,6 +169,23 @@ def test_fpr301_is_silent_in_test_code(filename: str, count: int) -> None:
     assert [code for _, code in findings(source, filename)].count("FPR301") == count
 
 
+def test_fpr301_path_returned_by_an_annotated_helper() -> None:
+    source = (
+        "from pathlib import Path\n"
+        "def _target(d: Path, name: str) -> Path:\n    return d / name\n"
+        "def _label(d: Path) -> str:\n    return d.name\n"
+        "class Store:\n"
+        "    def _item_path(self, i: int) -> Path:\n        return Path('/data') / str(i)\n"
+        "    async def load(self, i: int) -> bytes:\n"
+        "        item = self._item_path(i)\n        return item.read_bytes()\n"
+        "async def save(d: Path, data: bytes):\n"
+        "    target = _target(d, 'x.pdf')\n    target.write_bytes(data)\n"
+        "    label = _label(d)\n    label.strip()\n"
+        "    other = helper(d)\n    other.write_bytes(data)\n"
+    )
+    assert findings(source) == [(11, "FPR301"), (14, "FPR301")]
+
+
 def test_fpr302_only_in_path_operations() -> None:
     source = (
         "import asyncio\nfrom fastapi import FastAPI\napp = FastAPI()\n"

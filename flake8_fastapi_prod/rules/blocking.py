@@ -180,7 +180,9 @@ async def read(path):
         "imported from another module (`SessionLocal()`) counts as sync when its methods "
         "are called without `await`; an imported engine whose name contains `engine` counts as "
         "sync when its `connect()`/`begin()` is neither awaited nor entered with "
-        "`async with`. File-system helpers beyond `open()` and the `Path` "
+        "`async with`. A `Path` returned by a function of the same module annotated "
+        "`-> Path` (also a `self.` method) is followed; other helpers are not. "
+        "File-system helpers beyond `open()` and the `Path` "
         "read/write methods (`shutil`, `os.stat`, …) are not flagged. Not checked: test "
         "modules and `conftest.py` (`--fpr-test-files`) and modules under a `tests/` or "
         "`test/` folder: a blocking call in an async test holds up only that test."
@@ -419,6 +421,8 @@ async def read(path):
         if kind == _db.UNKNOWN and how == "assign":
             return knowledge.SYNC_SESSION, False
         func = call.func
+        if self._returns_path(func):
+            return knowledge.PATH, True
         if not isinstance(func, ast.Attribute):
             return None, False
         receiver, sure = self._client(func.value, scope, depth + 1)
@@ -434,6 +438,26 @@ async def read(path):
             if factory == _db.SYNC:
                 return knowledge.SYNC_SESSION, True
         return None, False
+
+    def _returns_path(self, func: ast.expr) -> bool:
+        """``target = _target_path(d, name)`` or ``self._item_path(i)``, where every
+        function of this module by that name is annotated ``-> Path``."""
+        assert self._facts is not None
+        if isinstance(func, ast.Name):
+            name = func.id
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            if func.value.id not in ("self", "cls"):
+                return False
+            name = func.attr
+        else:
+            return False
+        functions = self._facts.functions.get(name, ())
+        return bool(functions) and all(
+            f.returns is not None
+            and knowledge.BLOCKING_ANNOTATIONS.get(self._qualify(f.returns) or "")
+            is knowledge.PATH
+            for f in functions
+        )
 
 
 def _annotated_client(walker: Walker, annotation: ast.expr | None) -> BlockingClient | None:
