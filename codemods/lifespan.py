@@ -34,12 +34,13 @@ from .lifespan_support import HandlerRunner, ImportRefs
 from .runner import Note as RunnerNote
 from .runner import Outcome, main
 
+_WEB = knowledge.FRAMEWORK_MODULES
+_DATABASE = frozenset({"sqlalchemy", "sqlmodel"})
 #: Plain substrings at least one of which ``_FRAMEWORK_IMPORT`` or ``_EVENT_CALL`` needs:
 #: a substring test is ten times cheaper than the case-insensitive ``_TRIGGER``.
-_FRAMEWORK_WORDS = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "on_event",
-                    "add_event_handler")
+_FRAMEWORK_WORDS = (*sorted(_WEB | _DATABASE), *knowledge.EVENT_METHODS)
 _FRAMEWORK_IMPORT = re.compile(
-    r"^[ \t]*(?:from|import)[ \t]+(?:fastapi|starlette|sqlalchemy|sqlmodel)\b", re.MULTILINE
+    rf"^[ \t]*(?:from|import)[ \t]+(?:{'|'.join(sorted(_WEB | _DATABASE))})\b", re.MULTILINE
 )
 #: Every word one of the conditions of ``_needs_look`` needs, for a quick rejection.
 _TRIGGER = re.compile(
@@ -47,11 +48,9 @@ _TRIGGER = re.compile(
     r"|connect|create_all|drop_all",
     re.IGNORECASE,
 )
-_EVENT_CALL = re.compile(r"\.(?:on_event|add_event_handler)\s*\(")
-_WEB = frozenset({"fastapi", "starlette"})
-_DATABASE = frozenset({"sqlalchemy", "sqlmodel"})
-_EVENT_WORDS = frozenset({"on_event", "add_event_handler", "on_startup", "on_shutdown"})
-_FACTORY_WORDS = frozenset(name.rsplit(".", 1)[1] for name in knowledge.ENGINE_FACTORIES)
+_EVENT_CALL = re.compile(rf"\.(?:{'|'.join(knowledge.EVENT_METHODS)})\s*\(")
+_EVENT_WORDS = frozenset({*knowledge.EVENT_METHODS, *knowledge.EVENT_KWARGS})
+_FACTORY_WORDS = knowledge.ENGINE_FACTORY_NAMES
 #: How the lint rules recognise an imported engine (FPR105): by its uses or its name.
 _ENGINE_USE_WORDS = knowledge.ENGINE_METHODS | knowledge.ENGINE_CONSUMERS | {"bind"}
 

@@ -24,6 +24,8 @@ FRAMEWORK_MODULES = frozenset({"fastapi", "starlette"})
 
 EVENT_TYPES = ("startup", "shutdown")
 EVENT_KWARGS = {"on_startup": "startup", "on_shutdown": "shutdown"}
+#: methods that register a start-up/shut-down handler on an app or router
+EVENT_METHODS = ("on_event", "add_event_handler")
 
 PATH_OPERATION_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route"}
@@ -79,6 +81,10 @@ ENGINE_FACTORIES: dict[str, EngineKind] = {
     "sqlalchemy.ext.asyncio.async_engine_from_config": EngineKind.ASYNC,
     "sqlalchemy.ext.asyncio.engine.async_engine_from_config": EngineKind.ASYNC,
 }
+
+#: the factories' own names, which any module that calls one spells (in its import or
+#: in the call)
+ENGINE_FACTORY_NAMES = frozenset(name.rsplit(".", 1)[1] for name in ENGINE_FACTORIES)
 
 #: Factories that read the pool settings from a configuration mapping the
 #: rules cannot see: the pool parameters may well be in it.

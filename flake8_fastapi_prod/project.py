@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import testfiles
+from .analysis import base_name
 
 #: files or folders that mark a project's root
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
@@ -30,6 +31,17 @@ SKIPPED_DIRECTORIES = frozenset(
 #: a bound on the files read, for a root that turns out to be a home directory
 MAX_FILES = 20_000
 _REGISTRATIONS = frozenset({"exception_handler", "add_exception_handler"})
+
+
+def registered_exceptions(call: ast.Call) -> Iterator[ast.expr]:
+    """The exception classes a call registers handlers for: ``exception_handler(E)``,
+    ``add_exception_handler(E, …)``, ``exception_handlers={E: …}``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _REGISTRATIONS and call.args:
+        yield call.args[0]
+    for keyword in call.keywords:
+        if keyword.arg == "exception_handlers" and isinstance(keyword.value, ast.Dict):
+            yield from (key for key in keyword.value.keys if key is not None)
 
 
 def handled_exceptions(filename: str) -> frozenset[str]:
@@ -84,19 +96,8 @@ def _registrations(source: bytes) -> Iterator[str]:
     except (SyntaxError, ValueError):
         return
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _REGISTRATIONS and node.args:
-            yield from _last_name(node.args[0])
-        for keyword in node.keywords:
-            if keyword.arg == "exception_handlers" and isinstance(keyword.value, ast.Dict):
-                for key in keyword.value.keys:
-                    yield from _last_name(key)
-
-
-def _last_name(node: ast.expr | None) -> Iterator[str]:
-    if isinstance(node, ast.Name):
-        yield node.id
-    elif isinstance(node, ast.Attribute):
-        yield node.attr
+        if isinstance(node, ast.Call):
+            for exception in registered_exceptions(node):
+                name = base_name(exception)
+                if name is not None:
+                    yield name

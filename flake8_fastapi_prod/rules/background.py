@@ -12,7 +12,7 @@ import ast
 from typing import Union
 
 from .. import knowledge
-from ..analysis import ModuleFacts, Walker
+from ..analysis import ModuleFacts, Walker, base_name
 from ..rule import Rule, last_names
 
 _Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -518,9 +518,7 @@ def start(bg: BackgroundTasks):
 
 def _creates_task(call: ast.Call) -> bool:
     """``asyncio.create_task(...)``, ``loop.create_task(...)``, ``ensure_future(...)``."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name in ("create_task", "ensure_future")
+    return base_name(call.func) in ("create_task", "ensure_future")
 
 
 _TIMEOUT_FIX = "asyncio.timeout(...)"

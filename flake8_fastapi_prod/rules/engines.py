@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..analysis import EngineInfo, ModuleFacts
-from ..knowledge import API_ROUTERS, ENGINE_FACTORIES, FASTAPI_APPS, missing_pool_params
-from ..rule import Finding, Rule, last_names, package_names
-
+from ..knowledge import (
+    API_ROUTERS,
+    ENGINE_FACTORY_NAMES,
+    EVENT_METHODS,
+    FASTAPI_APPS,
+    missing_pool_params,
+)
+from ..rule import Finding, Rule, package_names
 
 #: engines made through a module's own factory function or class still spell the factory
-ENGINE_WORDS = last_names(ENGINE_FACTORIES)
+ENGINE_WORDS = tuple(sorted(ENGINE_FACTORY_NAMES))
 
 
 class _EngineRule(Rule):
@@ -118,8 +123,7 @@ async def lifespan(app):
 class EngineNeverDisposed(_EngineRule):
     code = "FPR105"
     #: an app, a router lifespan or a shut-down handler
-    requires = (*package_names(FASTAPI_APPS | API_ROUTERS), "add_event_handler", "on_event",
-                "on_shutdown")
+    requires = (*package_names(FASTAPI_APPS | API_ROUTERS), *EVENT_METHODS, "on_shutdown")
     message = (
         "engine `{name}` is never disposed: call `{name}.dispose()` (awaited for async "
         "engines) after the lifespan's `yield` (`python -m codemods.lifespan` adds it)"

@@ -1600,19 +1600,8 @@ def error_check():
         return caught
 
     def _registration(self, node: ast.Call, walker: Walker) -> None:
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in (
-            "exception_handler",
-            "add_exception_handler",
-        ):
-            exception = node.args[0] if node.args else None
-            if exception is not None:
-                self._handled.add(_builtin_name(walker.qualify(exception)))
-        for keyword in node.keywords:
-            if keyword.arg == "exception_handlers" and isinstance(keyword.value, ast.Dict):
-                for key in keyword.value.keys:
-                    if key is not None:
-                        self._handled.add(_builtin_name(walker.qualify(key)))
+        for exception in project.registered_exceptions(node):
+            self._handled.add(_builtin_name(walker.qualify(exception)))
 
     def finish(self, facts: ModuleFacts) -> None:
         candidates = [

@@ -13,7 +13,7 @@ _CODEMOD_NOTE = "convert with `python -m codemods.lifespan`"
 
 class DeprecatedOnEvent(Rule):
     code = "FPR101"
-    requires = ("add_event_handler", "on_event")
+    requires = knowledge.EVENT_METHODS
     message = (
         "`{form}` start-up/shut-down handler is deprecated: move it into a lifespan "
         f"({_CODEMOD_NOTE})"

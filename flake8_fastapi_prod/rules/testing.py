@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .. import testfiles
-from ..analysis import Function, ModuleFacts, Walker
+from ..analysis import Function, ModuleFacts, Walker, base_name
 from ..imports import dotted
 from ..knowledge import HTTPX_CLIENTS
 from ..positions import contains, start_of
@@ -638,7 +638,7 @@ _POLLING_PREFIXES = ("wait_for", "wait_until", "poll", "eventually")
 def _is_trigger(func: ast.expr) -> bool:
     """``event.set()``, ``task.cancel()``, ``wait_for_alerts(...)``: after a sleep, the
     test drives running work or polls for it; the sleep is not waiting for a result."""
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    name = base_name(func) or ""
     if isinstance(func, ast.Attribute) and name in _TRIGGERS:
         return True
     return name.startswith(_POLLING_PREFIXES)
